@@ -1,0 +1,26 @@
+# Shared shell settings for the lab scripts: sourced, never run.
+# Every name and subnet is a parameter so that two labs (a helper's and CI's,
+# or molecule's and the demo's) can live side by side on one machine.
+LAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export LAB_ROOT
+export CONTAINERS_CONF="${CONTAINERS_CONF:-$LAB_ROOT/lab/containers.conf}"
+LAB_IMAGE="${LAB_IMAGE:-localhost/mailops-lab:bookworm}"
+LAB_SUITE="${LAB_SUITE:-bookworm}"
+# Packages baked into the offline image. The role still declares and installs
+# what it needs; with them present its apt task is a no-op and needs no mirror.
+LAB_PACKAGES="python3,python3-apt,python3-dnspython,sendmail,sendmail-bin,sendmail-cf,m4,make,procps,iproute2,rsyslog,nsd,bsd-mailx,ca-certificates"
+
+lab_mirror() {
+    # The Debian mirror this machine itself uses (deb822 or one-line format).
+    local uri
+    uri=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null)
+    if [ -z "$uri" ]; then
+        uri=$(awk '$1 == "deb" && $0 !~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null)
+    fi
+    echo "${uri:-http://deb.debian.org/debian}"
+}
+
+lab_image_id() {
+    # A short fingerprint of the image recipe: a changed recipe builds a new image.
+    printf '%s %s' "$LAB_SUITE" "$LAB_PACKAGES" | sha256sum | cut -c1-12
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# README command 2: every test, on a fresh Debian 12 machine as root.
+# Installs what it needs (scripts/setup.sh), then: lint, sanity, unit and DNS
+# integration tests, the molecule scenario of the lab fleet, and the
+# change/safety tests on a live lab. Benchmarks are not part of it (bench/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/setup.sh
+export PYTHONDONTWRITEBYTECODE=1
+step() { printf '\n== %s (%s)\n' "$1" "$(date +%T)"; }
+
+step "ansible-lint, production profile"
+ansible-lint --profile production --offline
+
+step "ansible-test sanity"
+bash tests/sanity.sh
+
+step "unit tests and DNS module integration tests (real NSD)"
+python -m pytest -q -p no:cacheprovider tests/unit tests/integration/dns
+
+step "molecule: the lab fleet (converge, idempotence, check, verify)"
+molecule test -s default
+
+step "integration: changes, check mode and safety on a live lab"
+python -m pytest -q -p no:cacheprovider tests/integration/lab

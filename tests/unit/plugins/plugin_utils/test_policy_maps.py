@@ -1,0 +1,431 @@
+"""Unit tests of build_policy: the grammar of each layered map's entries."""
+
+import pytest
+
+from ansible_collections.mailops.sendmail.plugins.plugin_utils._policy import build_policy
+
+LISTEN = [{'name': 'MTA', 'port': 25, 'addr': '127.0.0.1'}]
+
+
+def run(**data):
+    return build_policy(dict(data, listen=LISTEN))
+
+
+def only_error(**data):
+    """The one error of a policy that must have exactly one."""
+    found = run(**data)['errors']
+    assert len(found) == 1, found
+    return found[0]
+
+
+# --- access: keys ----------------------------------------------------------
+
+@pytest.mark.parametrize('key', [
+    'example.com', 'mail.example.com', 'localhost', 'Connect:192.168.2', 'connect:10', '10', '192.168.1.1',
+    '0.0.0.1', 'IPv6:2001:db8', 'IPv6:2001:db8::1', 'Connect:IPv6:2001:db8:0:1', 'From:user@example.com',
+    'From:user@', 'To:example.org', 'To:user.name+tag@example.org', 'Spam:abuse@', 'Spam:example.com',
+])
+def test_access_keys_accepted(key):
+    result = run(access=[{'key': key, 'action': 'REJECT'}])
+    assert result['errors'] == []
+    assert result['access'] == [{'key': key, 'action': 'REJECT'}]
+
+
+@pytest.mark.parametrize('key, why', [
+    ('', 'empty key'),
+    ('bad key', "the key contains whitespace ' ' (space)"),
+    ('bad\tkey', "the key contains whitespace '\\t' (tab)"),
+    ('192.168.1.0/24', "CIDR is not supported by the access map; use the prefix '192.168.1'"),
+    ('10.0.0.0/8', "CIDR is not supported by the access map; use the prefix '10'"),
+    ('Connect:10.1.0.0/16', "CIDR is not supported by the access map; use the prefix 'Connect:10.1'"),
+    ('192.168.0.0/23', "CIDR is not supported by the access map; use the prefixes '192.168.0', '192.168.1'"),
+    ('10.0.0.0/12', 'CIDR is not supported by the access map; split the network into /16 prefixes and list each one'),
+    ('IPv6:2001:db8::/32', "CIDR is not supported by the access map; use the prefix 'IPv6:2001:db8'"),
+    ('example.com/24', "CIDR is not supported by the access map; '/' is not allowed in a key"),
+    ('256.1', "octet 256 of '256.1' is greater than 255"),
+    ('1.2.3.4.5', "'1.2.3.4.5' has too many octets (an IPv4 address or prefix has 1 to 4)"),
+    ('10..1', "'10..1' has an empty octet"),
+    ('010.1', "octet '010' of '010.1' has a leading zero and would never match"),
+    ('exa$mple.com', "not a valid host/domain name: bad characters '$'"),
+    ('-bad.example', "not a valid host/domain name: label '-bad' must be 1-63 letters, digits or hyphens, "
+                     'not starting or ending with a hyphen'),
+    ('Foo:bar', "unknown tag 'Foo:' (accepted: Connect:, From:, To:, Spam:)"),
+    ('Connect:', 'nothing after the tag'),
+    ('@example.com', "'@example.com' is not a valid key; to match a whole domain use 'example.com'"),
+    ('a@b@example.com', "'a@b@example.com' has more than one @"),
+    ('IPv6:2001:zz8', "'IPv6:2001:zz8' is not an IPv6 address or prefix"),
+])
+def test_access_keys_refused_with_a_reason(key, why):
+    assert only_error(host_access=[{'key': key, 'action': 'REJECT'}]) == f'sendmail_host_access[0] (key {key!r}): {why}'
+
+
+# --- access: actions -------------------------------------------------------
+
+@pytest.mark.parametrize('action', [
+    'OK', 'RELAY', 'REJECT', 'DISCARD', 'SKIP', 'ERROR:"550 Go away"', 'ERROR:5.7.1:550 Go away',
+    'ERROR:450 Try later', 'ERROR:4.7.1:"451 Slow down"', 'ERROR:"550"',
+])
+def test_access_actions_accepted(action):
+    assert run(access=[{'key': 'example.com', 'action': action}])['errors'] == []
+
+
+@pytest.mark.parametrize('action', ['FRIEND', 'HATER'])
+def test_spam_friend_and_hater_only_for_spam_keys(action):
+    assert run(access=[{'key': 'Spam:abuse@', 'action': action}])['errors'] == []
+    assert only_error(access=[{'key': 'abuse@', 'action': action}]).endswith(
+        f"action {action} is only valid for 'Spam:' keys")
+
+
+@pytest.mark.parametrize('action, why', [
+    ('ACCEPT', "unknown action 'ACCEPT': the keyword is OK"),
+    ('relay', "unknown action 'relay': keywords are upper case: RELAY"),
+    ('Reject', "unknown action 'Reject': keywords are upper case: REJECT"),
+    ('error:550 x', "unknown action 'error:550 x': keywords are upper case: ERROR:"),
+    ('BLOCK', "unknown action 'BLOCK': use one of OK, RELAY, REJECT, DISCARD, SKIP or ERROR:\"5NN text\""),
+    ('ERROR:"550 Go away', 'ERROR: reply has an unbalanced double quote'),
+    ('ERROR:350 Go away', 'ERROR: needs a reply "NNN text" with a 4xx or 5xx code, e.g. ERROR:"550 Go away"'),
+    ('ERROR:Go away', 'ERROR: needs a reply "NNN text" with a 4xx or 5xx code, e.g. ERROR:"550 Go away"'),
+    ('ERROR:"550 Go\taway"', "ERROR: reply text must not contain '\\t' (tab)"),
+    ('ERROR:550 say "hi"', "ERROR: reply text must not contain '\"'"),
+    ('ERROR:5.7.1:450 Go away', 'ERROR: status 5.7.1 does not match reply code 450'),
+])
+def test_access_actions_refused_with_a_reason(action, why):
+    assert only_error(access=[{'key': 'example.com', 'action': action}]) == \
+        f"sendmail_access[0] (key 'example.com'): {why}"
+
+
+def test_access_action_must_be_a_string():
+    assert only_error(access=[{'key': 'example.com', 'action': 550}]) == \
+        "sendmail_access[0] (key 'example.com'): 'action' must be a string, got an integer"
+
+
+# --- access: the open-relay guard ------------------------------------------
+
+OPEN_RELAY_KEYS = ['0', '0.0.0.0', 'IPv6:::', 'IPv6:0', 'IPv6:', 'com', 'To:com', 'Connect:net', 'Connect:0']
+
+
+@pytest.mark.parametrize('key', OPEN_RELAY_KEYS)
+def test_relay_for_everyone_is_refused(key):
+    assert only_error(group_access=[{'key': key, 'action': 'RELAY'}]) == (
+        f'sendmail_group_access[0] (key {key!r}): RELAY for {key!r} would make the server an open relay; '
+        'set sendmail_allow_open_relay: true to accept')
+
+
+@pytest.mark.parametrize('key', OPEN_RELAY_KEYS)
+def test_relay_for_everyone_is_accepted_when_allowed(key):
+    assert run(access=[{'key': key, 'action': 'RELAY'}], allow_open_relay=True)['errors'] == []
+
+
+def test_relay_for_slash_zero_gets_both_reasons():
+    found = run(access=[{'key': '0.0.0.0/0', 'action': 'RELAY'}])['errors']
+    assert len(found) == 2
+    assert 'CIDR is not supported by the access map; /0 would match every address' in found[0]
+    assert 'would make the server an open relay' in found[1]
+
+
+@pytest.mark.parametrize('key, action', [
+    ('localhost', 'RELAY'), ('10', 'RELAY'), ('example.com', 'RELAY'), ('com', 'REJECT'),
+    ('From:com', 'RELAY'), ('127.0.0.1', 'RELAY'), ('IPv6:::1', 'RELAY'),
+])
+def test_relay_guard_leaves_narrow_keys_alone(key, action):
+    assert run(access=[{'key': key, 'action': action}])['errors'] == []
+
+
+# --- relay_domains and local_host_names ------------------------------------
+
+@pytest.mark.parametrize('name', ['relay_domains', 'local_host_names'])
+def test_domain_names_are_lowercased_without_the_trailing_dot(name):
+    result = run(**{name: ['Example.COM.', {'name': 'mail.Example.org'}, 'localhost']})
+    assert result['errors'] == []
+    assert result[name] == ['example.com', 'mail.example.org', 'localhost']
+
+
+@pytest.mark.parametrize('value, why', [
+    ('bad name.example', "not a valid host/domain name: bad characters ' ' (space)"),
+    ('exa_mple.com', "not a valid host/domain name: bad characters '_'"),
+    ('a..example', 'not a valid host/domain name: empty label (leading, trailing or double dot)'),
+    ('x' * 64 + '.example', f"not a valid host/domain name: label {'x' * 64!r} must be 1-63 letters"),
+    ('.'.join(['a' * 60] * 5), 'host/domain name longer than 253 characters'),
+    ('', 'empty host/domain name'),
+])
+@pytest.mark.parametrize('name', ['relay_domains', 'local_host_names'])
+def test_domain_names_refused_with_a_reason(name, value, why):
+    assert only_error(**{name: ['example.com', value]}).startswith(f'sendmail_{name}[1] (name {value!r}): {why}')
+
+
+@pytest.mark.parametrize('value', ['com', 'mail', '*', '.'])
+def test_relay_domains_that_match_everything_are_refused(value):
+    found = run(relay_domains=[value])['errors']
+    assert found[-1] == (f'sendmail_relay_domains[0] (name {value!r}): relaying for {value!r} would make the '
+                         'server an open relay; set sendmail_allow_open_relay: true to accept')
+    assert not any('open relay' in e for e in run(relay_domains=[value], allow_open_relay=True)['errors'])
+
+
+def test_relay_domains_accept_localhost_and_ip_prefixes():
+    assert run(relay_domains=['localhost', '10', '192.168.1'])['errors'] == []
+
+
+def test_single_label_local_host_names_are_fine():
+    assert run(local_host_names=['mail', 'localhost'])['errors'] == []
+
+
+# --- virtusertable ---------------------------------------------------------
+
+@pytest.mark.parametrize('address, target', [
+    ('info@example.com', 'root'),
+    ('Info@Example.COM', 'jane.doe'),
+    ('@example.com', 'catchall'),
+    ('sales@example.com', 'sales@example.org'),
+    ('@example.net', '%1@example.org'),
+    ('@example.net', '%1'),
+    ('@example.net', 'owner+%1@example.org'),
+    ('old@example.com', 'error:nouser User unknown'),
+    ('old@example.com', 'error:5.1.1:550 User unknown'),
+    ('old@example.com', 'error:550 Gone'),
+    ('old@example.com', 'error:tempfail'),
+])
+def test_virtusertable_entries_accepted(address, target):
+    result = run(virtusertable=[{'address': address, 'target': target}])
+    assert result['errors'] == []
+    assert result['virtusertable'] == [{'address': address.lower(), 'target': target}]
+
+
+@pytest.mark.parametrize('address, why', [
+    ('info', "address 'info' must be 'user@domain' or '@domain' (catch-all)"),
+    ('in fo@example.com', "local part 'in fo' has characters that are not allowed"),
+    ('info@', "domain of 'info@': empty host/domain name"),
+    ('@bad_domain', "domain of '@bad_domain': not a valid host/domain name: bad characters '_'"),
+])
+def test_virtusertable_addresses_refused(address, why):
+    assert only_error(virtusertable=[{'address': address, 'target': 'root'}]) == \
+        f'sendmail_virtusertable[0] (address {address!r}): {why}'
+
+
+@pytest.mark.parametrize('target, why', [
+    ('john doe', "target 'john doe' contains whitespace"),
+    ('|/usr/bin/procmail', "target '|/usr/bin/procmail': programs, files and :include: are not allowed"),
+    ('/var/mail/x', "target '/var/mail/x': programs, files and :include: are not allowed"),
+    (':include:/etc/x', "target ':include:/etc/x': programs, files and :include: are not allowed"),
+    ('error:nosuch User unknown', "target 'error:nosuch User unknown': error: needs a sysexits name"),
+    ('error:5.1.1 User unknown', "target 'error:5.1.1 User unknown': error: needs a sysexits name"),
+    ('a@b@example.com', "target 'a@b@example.com': local part 'a@b' has characters that are not allowed"),
+    ('-x', "target '-x' is not a local user, an address or error:..."),
+])
+def test_virtusertable_targets_refused(target, why):
+    assert only_error(virtusertable=[{'address': 'a@example.com', 'target': target}]).startswith(
+        f"sendmail_virtusertable[0] (address 'a@example.com'): {why}")
+
+
+# --- aliases ---------------------------------------------------------------
+
+def aliases(**data):
+    """The aliases of a valid policy, without the two added by default."""
+    result = run(**data)
+    assert result['errors'] == []
+    return [a for a in result['aliases'] if a['name'] not in ('mailer-daemon', 'postmaster')]
+
+
+def test_alias_members_are_flattened_and_rendered():
+    assert aliases(aliases=[
+        {'name': 'Staff', 'members': ['jane', ['joe@example.org', [' bob ', ['\\root']]]]},
+        {'name': 'ops', 'members': 'alice, bob,carol@example.com'},
+        {'name': 'lists', 'members': [':include:/etc/mail-lists/staff']},
+    ]) == [
+        {'name': 'staff', 'members': ['jane', 'joe@example.org', 'bob', '\\root'],
+         'line': 'staff: jane,joe@example.org,bob,\\root'},
+        {'name': 'ops', 'members': ['alice', 'bob', 'carol@example.com'], 'line': 'ops: alice,bob,carol@example.com'},
+        {'name': 'lists', 'members': [':include:/etc/mail-lists/staff'],
+         'line': 'lists: :include:/etc/mail-lists/staff'},
+    ]
+
+
+def test_required_aliases_are_added_first():
+    result = run(aliases=[{'name': 'root', 'members': 'admin'}])
+    assert [a['name'] for a in result['aliases']] == ['mailer-daemon', 'postmaster', 'root']
+
+
+def test_required_aliases_given_are_kept_where_they_are():
+    result = run(aliases=[{'name': 'root', 'members': 'admin'}, {'name': 'PostMaster', 'members': 'hostmaster'}])
+    assert result['aliases'] == [
+        {'name': 'mailer-daemon', 'members': ['postmaster'], 'line': 'mailer-daemon: postmaster'},
+        {'name': 'root', 'members': ['admin'], 'line': 'root: admin'},
+        {'name': 'postmaster', 'members': ['hostmaster'], 'line': 'postmaster: hostmaster'},
+    ]
+
+
+@pytest.mark.parametrize('name', ['postmaster', 'MAILER-DAEMON'])
+def test_required_aliases_cannot_be_absent(name):
+    assert only_error(host_aliases=[{'name': name, 'state': 'absent'}]) == (
+        f'sendmail_host_aliases[0] (name {name!r}): {name.lower()!r} is required by RFC 5321 / sendmail '
+        'and cannot be absent')
+
+
+def test_program_and_file_members_when_allowed():
+    assert aliases(aliases=[{'name': 'bot', 'members': ['|/usr/bin/handler --in mail', '"|/usr/bin/x a"',
+                                                        '/var/spool/archive']}],
+                   aliases_allow_programs=True, aliases_allow_files=True) == [
+        {'name': 'bot', 'members': ['"|/usr/bin/handler --in mail"', '"|/usr/bin/x a"', '/var/spool/archive'],
+         'line': 'bot: "|/usr/bin/handler --in mail","|/usr/bin/x a",/var/spool/archive'}]
+
+
+@pytest.mark.parametrize('member, why', [
+    ('|/usr/bin/handler', 'program members are refused unless sendmail_aliases_allow_programs: true'),
+    ('/var/spool/archive', 'file members are refused unless sendmail_aliases_allow_files: true'),
+    ('john doe', 'contains whitespace (only program members may)'),
+    ('a:b', "contains a colon (only ':include:/path' members may)"),
+    ('a\nb', 'contains a newline'),
+    ('', 'empty member'),
+    (':include:relative/path', "'relative/path' is not an absolute path"),
+    (':include:/etc/my list', "path '/etc/my list' contains whitespace"),
+    (':include:/etc/../x', "path '/etc/../x' must not contain '..'"),
+    ('-x', 'not a valid local user or alias name'),
+    ('x@bad_domain', "domain of 'x@bad_domain': not a valid host/domain name: bad characters '_'"),
+])
+def test_alias_members_refused_with_a_reason(member, why):
+    assert only_error(aliases=[{'name': 'staff', 'members': ['root', member]}]) == \
+        f"sendmail_aliases[0] (name 'staff'): member {member!r}: {why}"
+
+
+def test_comma_inside_a_listed_member_is_refused():
+    assert only_error(aliases=[{'name': 'staff', 'members': [['a,b']]}]).endswith(
+        "member 'a,b': contains a comma; commas separate members, list each member separately")
+
+
+def test_programs_may_not_hold_double_quotes():
+    assert only_error(aliases=[{'name': 'bot', 'members': ['|/bin/echo "hi"']}],
+                      aliases_allow_programs=True).endswith(
+        'a program member needs a command without double quotes, tabs or newlines')
+
+
+@pytest.mark.parametrize('members, why', [
+    ([], 'needs at least one member'),
+    ([[]], 'needs at least one member'),
+    ({'a': 1}, "'members' must be a list or a comma-separated string, got a mapping"),
+    (['a', 7], 'member 7 must be a string, got an integer'),
+])
+def test_alias_member_lists_refused(members, why):
+    assert only_error(aliases=[{'name': 'staff', 'members': members}]) == f"sendmail_aliases[0] (name 'staff'): {why}"
+
+
+@pytest.mark.parametrize('name', ['my list', 'a:b', 'a\nb', '-x', 'été'])
+def test_alias_names_refused(name):
+    assert 'not a valid alias name' in only_error(aliases=[{'name': name, 'members': 'root'}])
+
+
+# --- alias_files -----------------------------------------------------------
+
+def test_alias_files_defaults_and_absent_paths():
+    result = run(alias_files=[{'path': '/etc/mail-lists/staff', 'members': ['jane', 'joe@example.org']},
+                              {'path': '/srv/lists/old', 'members': 'x'}],
+                 host_alias_files=[{'path': '/srv/lists/old', 'state': 'absent'},
+                                   {'path': '/srv/lists/gone', 'state': 'absent'},
+                                   {'path': '/srv/lists/ops', 'members': 'y', 'owner': 'list',
+                                    'group': 'mail', 'mode': '0640'}])
+    assert result['errors'] == []
+    assert result['alias_files'] == [
+        {'path': '/etc/mail-lists/staff', 'members': ['jane', 'joe@example.org'], 'owner': 'root', 'group': 'root',
+         'mode': '0644'},
+        {'path': '/srv/lists/ops', 'members': ['y'], 'owner': 'list', 'group': 'mail', 'mode': '0640'},
+    ]
+    assert result['alias_files_absent'] == ['/srv/lists/old', '/srv/lists/gone']
+
+
+def test_alias_file_present_again_is_not_absent():
+    result = run(alias_files=[{'path': '/srv/l', 'state': 'absent'}],
+                 host_alias_files=[{'path': '/srv/l', 'members': 'x'}])
+    assert result['alias_files_absent'] == []
+    assert [f['path'] for f in result['alias_files']] == ['/srv/l']
+
+
+@pytest.mark.parametrize('path, why', [
+    ('lists/staff', "'lists/staff' is not an absolute path"),
+    ('/srv/my lists', "path '/srv/my lists' contains whitespace"),
+    ('/srv/../etc/passwd', "path '/srv/../etc/passwd' must not contain '..'"),
+    ('/etc/mail/staff', "path '/etc/mail/staff' is under /etc/mail, which sendmail owns"),
+    ('/etc//mail/staff', "path '/etc//mail/staff' is under /etc/mail, which sendmail owns"),
+    ('/srv/lists/', "path '/srv/lists/' names a directory, not a file"),
+    ('/srv/a,b', "path '/srv/a,b' has bad characters ','"),
+])
+def test_alias_file_paths_refused(path, why):
+    assert only_error(alias_files=[{'path': path, 'members': 'x'}]).startswith(
+        f'sendmail_alias_files[0] (path {path!r}): {why}')
+
+
+@pytest.mark.parametrize('member', [':include:/srv/other', '/var/spool/x', '|/usr/bin/x'])
+def test_alias_files_hold_only_users_and_addresses(member):
+    assert only_error(alias_files=[{'path': '/srv/l', 'members': ['x', member]}],
+                      aliases_allow_files=True, aliases_allow_programs=True).endswith(
+        f'member {member!r}: only local users and addresses are allowed in an :include: list file')
+
+
+@pytest.mark.parametrize('field, value, why', [
+    ('mode', 420, "mode must be a quoted string such as '0644' (YAML reads 0644 as the number 420), got 420"),
+    ('mode', '644x', "mode '644x' must be 3 or 4 octal digits, e.g. '0644'"),
+    ('mode', '0844', "mode '0844' must be 3 or 4 octal digits, e.g. '0644'"),
+    ('owner', 'bad user', "owner 'bad user' is not a user/group name"),
+    ('group', ['mail'], "group ['mail'] is not a user/group name"),
+])
+def test_alias_file_attributes_refused(field, value, why):
+    assert only_error(alias_files=[{'path': '/srv/l', 'members': 'x', field: value}]) == \
+        f"sendmail_alias_files[0] (path '/srv/l'): {why}"
+
+
+def test_alias_including_a_removed_list_file_is_an_error():
+    assert only_error(aliases=[{'name': 'staff', 'members': ':include:/srv/lists/staff'}],
+                      host_alias_files=[{'path': '/srv/lists/staff', 'state': 'absent'}]) == (
+        "sendmail_aliases[0] (name 'staff'): member ':include:/srv/lists/staff' includes a file that "
+        'sendmail_alias_files removes (state: absent)')
+
+
+# --- dnsbl -----------------------------------------------------------------
+
+def test_dnsbl_default_message():
+    result = run(dnsbl=[{'zone': 'Zen.Example.NET.'}])
+    assert result['dnsbl'] == [{
+        'zone': 'zen.example.net',
+        'message': '550 5.7.1 Rejected: $&{client_addr} listed at zen.example.net',
+        'mc': '"550 5.7.1 Rejected: " $&{client_addr} " listed at zen.example.net"',
+    }]
+
+
+@pytest.mark.parametrize('message, mc', [
+    ('550 Rejected $&{client_addr} listed', '"550 Rejected " $&{client_addr} " listed"'),
+    ('554 Go away', '"554 Go away"'),
+    ('451 Try later, $&{client_name} [$&{client_addr}]',
+     '"451 Try later, " $&{client_name} " [" $&{client_addr} "]"'),
+    ('550 listed: $&{client_addr}', '"550 listed: " $&{client_addr}'),
+])
+def test_dnsbl_message_quoted_for_the_feature(message, mc):
+    result = run(dnsbl=[{'zone': 'bl.example.net', 'message': message}])
+    assert result['errors'] == []
+    assert result['dnsbl'] == [{'zone': 'bl.example.net', 'message': message, 'mc': mc}]
+
+
+@pytest.mark.parametrize('message, why', [
+    ("550 it's bad", "contains a single quote ('), which would break the m4 quoting of sendmail.mc"),
+    ('550 `x`', 'contains a backquote (`), which would break the m4 quoting of sendmail.mc'),
+    ('550 "x"', 'contains a double quote ("), which is not allowed here'),
+    ('550 a\\b', 'contains a backslash (\\), which is not allowed here'),
+    ('550 a\nb', 'contains a newline, which would break the m4 quoting of sendmail.mc'),
+    ('550 see dnl here', "contains the m4 word 'dnl', which would cut the rest of the line from sendmail.mc"),
+    ('550 $x listed', "contains a '$' outside the macros $&{client_addr} and $&{client_name}"),
+    ('550 ${client_addr}', "contains a '$' outside the macros $&{client_addr} and $&{client_name}"),
+    ('Rejected', 'does not start with a 4xx or 5xx reply code and a space'),
+    ('250 ok', 'does not start with a 4xx or 5xx reply code and a space'),
+    ('550', 'does not start with a 4xx or 5xx reply code and a space'),
+])
+def test_dnsbl_messages_refused(message, why):
+    assert only_error(dnsbl=[{'zone': 'bl.example.net', 'message': message}]) == \
+        f"sendmail_dnsbl[0] (zone 'bl.example.net'): message {message!r} {why}"
+
+
+def test_dnsbl_words_containing_dnl_are_fine():
+    assert run(dnsbl=[{'zone': 'bl.example.net', 'message': '550 dnlookup failed'}])['errors'] == []
+
+
+@pytest.mark.parametrize('zone, why', [
+    ('localbl', 'needs at least 2 labels (a fully qualified name)'),
+    ('bl example.net', "not a valid host/domain name: bad characters ' ' (space)"),
+])
+def test_dnsbl_zones_refused(zone, why):
+    assert only_error(dnsbl=[{'zone': zone}]) == f'sendmail_dnsbl[0] (zone {zone!r}): {why}'
