@@ -3,24 +3,30 @@
 # Sets up a fresh Debian 12 machine first (scripts/setup.sh), leaves the lab
 # running for a look around, and prints what was configured and checked.
 #   MAILOPS_LAB / MAILOPS_LAB_BASE choose the lab's name and /27 (default mailops / 0).
-#   lab/lab.sh down removes it again.
+#   bash lab/lab.sh down removes it again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
 export MAILOPS_LAB="${MAILOPS_LAB:-mailops}" MAILOPS_LAB_BASE="${MAILOPS_LAB_BASE:-0}"
-log=$(mktemp /tmp/mailops-demo.XXXXXX)
-echo "== lab: podman hosts on 198.51.100.$MAILOPS_LAB_BASE/27"
+export ANSIBLE_STDOUT_CALLBACK=ansible.builtin.default
+logs=$(mktemp -d /tmp/mailops-demo.XXXXXX)
+
+run() {  # run a playbook quietly; show its tail when it fails
+    local log="$logs/$(basename "$1" .yml).log"
+    if ! ansible-playbook "$@" >"$log" 2>&1; then
+        tail -60 "$log"; echo "FAILED: ansible-playbook $* (full log: $log)"; exit 1
+    fi
+}
+
+echo "== lab '$MAILOPS_LAB': podman hosts on 198.51.100.$MAILOPS_LAB_BASE/27"
 bash lab/lab.sh up
-echo "== lab DNS and mailbox users (lab/prepare.yml)"
-ansible-playbook lab/prepare.yml >"$log.prepare" || { cat "$log.prepare"; exit 1; }
-echo "== playbooks/site.yml"
-ANSIBLE_STDOUT_CALLBACK=ansible.builtin.default ansible-playbook playbooks/site.yml | tee "$log" | grep -E '^(PLAY|TASK \[mailops|fatal|failed)' | grep -v 'skipping' | sed -n '1,400p' >/dev/null || true
-if ! grep -q 'PLAY RECAP' "$log" || grep -qE 'failed=[1-9]|unreachable=[1-9]' "$log"; then
-    tail -40 "$log"; echo "site.yml failed (full log: $log)"; exit 1
-fi
-echo "-- what site.yml configured (PLAY RECAP):"
-sed -n '/PLAY RECAP/,$p' "$log"
-echo "== checks over real SMTP (lab/checks.yml)"
-ANSIBLE_STDOUT_CALLBACK=ansible.builtin.default ansible-playbook lab/checks.yml >"$log.checks" 2>&1 || { tail -40 "$log.checks"; exit 1; }
-sed -n '/SUMMARY/,/^}/p' "$log.checks" | sed -e 's/^ *"//' -e 's/",\?$//' | grep -v -E '^(ok: |[{}]|SUMMARY|TASK|\*)' || true
-echo "== done: the lab is still running (lab/lab.sh down removes it); logs in $log*"
+echo "== lab DNS (NSD) and mailbox users: lab/prepare.yml"
+run lab/prepare.yml
+echo "== playbooks/site.yml (fqdn, sendmail, DNS verification)"
+run playbooks/site.yml
+sed -n '/PLAY RECAP/,$p' "$logs/site.log"
+grep -E '^ok: \[mx[0-9]+\] => \{' -A3 "$logs/site.log" | grep -E 'msg' | sed 's/^ */  /' || true
+echo "== checks over real SMTP: lab/checks.yml"
+run lab/checks.yml
+sed -n '/TASK \[SUMMARY\]/,/^$/p' "$logs/checks.log" | grep -E '^ +"' | sed -e 's/^ *"/  /' -e 's/",\?$//'
+echo "== done. The lab is still running (bash lab/lab.sh down removes it). Logs: $logs"

@@ -81,11 +81,13 @@ class Lab:
                               env=self.env, check=True).stdout
 
     # -- SMTP --------------------------------------------------------------------
-    def smtp(self, src: str, dst: str, rcpt_to: list[str] | str, mail_from: str = "probe@example.test",
+    def smtp(self, src: str, dst: str, rcpt_to: list[str] | str, mail_from: str | None = None,
              port: int = 25, body: str | None = None, timeout: float = 20) -> dict:
         """One SMTP conversation from lab host `src` to lab host `dst` (or an address)."""
         host = dst if dst[0].isdigit() else self.ip(dst)
-        args = {"host": host, "port": port, "mail_from": mail_from, "timeout": timeout, "body": body,
+        # The sender's domain is the source host's own name: it resolves in the
+        # lab DNS and is local to no server, so MAIL FROM is accepted everywhere.
+        args = {"host": host, "port": port, "mail_from": mail_from or f"probe@{src}.{DOMAIN}", "timeout": timeout, "body": body,
                 "rcpt_to": [rcpt_to] if isinstance(rcpt_to, str) else list(rcpt_to),
                 "helo": f"{src}.{DOMAIN}"}
         res = subprocess.run(["podman", "exec", self.container(src), "python3", "-c", _SMTP_SCRIPT, json.dumps(args)],

@@ -60,7 +60,7 @@ def test_host_vars_removed_client2_relay_on_mx1(lab):
 # -- access REJECT / ERROR -----------------------------------------------------------
 
 def test_rejected_client_address(lab):
-    out = lab.smtp("spammer", "mx1", "alice@example.test")
+    out = lab.smtp("spammer", "mx1", "sales@example.test")
     codes = [out["connect"][0] if out["connect"] else None, out["mail"][0] if out["mail"] else None] + \
         [c for c, _ in out["rcpt"]]
     assert any(c is not None and c >= 500 for c in codes), out
@@ -68,7 +68,7 @@ def test_rejected_client_address(lab):
 
 
 def test_rejected_sender_custom_error_on_mx1_plain_reject_on_mx2(lab):
-    out1 = lab.smtp("outsider", "mx1", "alice@example.test", mail_from="spammer@bad.example.test")
+    out1 = lab.smtp("outsider", "mx1", "sales@example.test", mail_from="spammer@bad.example.test")
     assert out1["rcpt"][0][0] == 550 and "No mail from spammer here" in out1["rcpt"][0][1], out1
     out2 = lab.smtp("outsider", "mx2", "dave@other.test", mail_from="spammer@bad.example.test")
     assert out2["rcpt"][0][0] == 550 and "No mail from spammer here" not in out2["rcpt"][0][1], out2

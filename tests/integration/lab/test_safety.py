@@ -1,0 +1,142 @@
+"""Bad input is refused before any host changes; a config sendmail rejects never
+goes live; a failed restart is rolled back; check mode changes nothing; mail
+submitted during a reconfiguration is delivered exactly once."""
+
+import re
+import subprocess
+import time
+
+import pytest
+
+# (what is wrong, extra vars, words the error must contain)
+BAD_INPUT = [
+    ("access keyword ACCEPT", {"sendmail_host_access": [{"key": "Connect:198.51.100.9", "action": "ACCEPT"}]},
+     ["sendmail_host_access[0]", "ACCEPT", "OK"]),
+    ("access CIDR key", {"sendmail_host_access": [{"key": "198.51.100.0/24", "action": "RELAY"}]},
+     ["sendmail_host_access[0]", "CIDR", "198.51.100"]),
+    ("octet over 255", {"sendmail_group_access": [{"key": "Connect:198.51.300", "action": "REJECT"}]},
+     ["sendmail_group_access[0]", "198.51.300"]),
+    ("empty access key", {"sendmail_host_access": [{"key": "", "action": "REJECT"}]},
+     ["sendmail_host_access[0]"]),
+    ("alias name with a space", {"sendmail_host_aliases": [{"name": "sales team", "members": ["alice"]}]},
+     ["sendmail_host_aliases[0]", "sales team"]),
+    ("alias member with a colon", {"sendmail_host_aliases": [{"name": "x", "members": ["alice:bob"]}]},
+     ["sendmail_host_aliases[0]", "alice:bob"]),
+    ("virtusertable target is a program", {"sendmail_host_virtusertable": [
+        {"address": "x@example.test", "target": "|/bin/sh"}]}, ["sendmail_host_virtusertable[0]", "|/bin/sh"]),
+    ("listen address is a hostname", {"sendmail_listen": [{"name": "MTA", "port": 25, "addr": "mx1.example.test"}]},
+     ["sendmail_listen[0]", "mx1.example.test"]),
+    ("DNSBL zone is not a domain", {"sendmail_host_dnsbl": [{"zone": "not a zone"}]},
+     ["sendmail_host_dnsbl[0]", "not a zone"]),
+    ("m4 injection in a define", {"sendmail_defines": {"confFOO": "x')dnl\nFEATURE(`promiscuous_relay"}},
+     ["sendmail_defines", "confFOO"]),
+    ("m4 quote in a DNSBL message", {"sendmail_host_dnsbl": [{"zone": "bl.example.test", "message": "550 don't"}]},
+     ["sendmail_host_dnsbl[0]", "'"]),
+    ("open relay: RELAY for everyone", {"sendmail_host_access": [{"key": "0.0.0.0", "action": "RELAY"}]},
+     ["sendmail_host_access[0]", "open relay", "sendmail_allow_open_relay"]),
+    ("open relay: * in relay-domains", {"sendmail_host_relay_domains": ["*"]},
+     ["sendmail_host_relay_domains[0]", "open relay"]),
+    ("open relay: promiscuous_relay", {"sendmail_features": ["promiscuous_relay"]},
+     ["sendmail_features", "promiscuous_relay", "open relay"]),
+    ("fqdn not qualified", {"fqdn_name": "mx1"}, ["fqdn_name", "mx1"]),
+]
+
+
+@pytest.mark.parametrize("what,extra,words", BAD_INPUT, ids=[b[0] for b in BAD_INPUT])
+def test_bad_input_fails_before_any_change(live, tmp_path, what, extra, words):
+    before = live.hashes()
+    before_client = live.hashes("client1")
+    res = live.converge(extra=extra, check=False, tmp_path=tmp_path)
+    assert res.returncode != 0, f"{what}: the run should fail"
+    text = res.stdout + res.stderr
+    for word in words:
+        assert word in text, f"{what}: {word!r} not in the error:\n{text[-3000:]}"
+    assert "Validate the settings of every mail host" in text
+    assert not re.search(r"TASK \[mailops\.sendmail\.(sendmail|fqdn) : (Deploy|Write)", text), "a change task ran"
+    assert live.hashes() == before, f"{what}: files on mx1 changed"
+    assert live.hashes("client1") == before_client, f"{what}: files on client1 changed"
+
+
+def test_mc_line_that_sendmail_rejects_never_goes_live(live, tmp_path):
+    before = live.hashes()
+    res = live.converge(extra={"sendmail_mc_extra_lines": ["O NoSuchOption=1"]}, check=False, tmp_path=tmp_path)
+    assert res.returncode != 0
+    assert "unknown option name NoSuchOption" in res.stdout + res.stderr
+    assert live.hashes() == before
+    assert live.rcpt_codes("outsider", "mx1", "sales@example.test") == [250]
+
+
+def test_mc_line_that_m4_rejects_never_goes_live(live, tmp_path):
+    before = live.hashes()
+    res = live.converge(extra={"sendmail_mc_extra_lines": ["define(`SMART_HOST', `[unterminated"]},
+                        check=False, tmp_path=tmp_path)
+    assert res.returncode != 0
+    assert "end of file in string" in res.stdout + res.stderr
+    assert live.hashes() == before
+
+
+def test_sendmail_that_fails_to_start_is_rolled_back(live, tmp_path):
+    """A cf that parses but cannot run (queue directory missing): the restart
+    fails, the previous sendmail.cf comes back and sendmail answers as before."""
+    cf_before = live.hashes()["/etc/mail/sendmail.cf"]
+    res = live.converge(extra={"sendmail_defines": {"confQUEUE_DIR": "/nonexistent/mqueue"}},
+                        check=False, tmp_path=tmp_path)
+    assert res.returncode != 0
+    text = res.stdout + res.stderr
+    assert "previous sendmail.cf was restored" in text, text[-3000:]
+    assert live.hashes()["/etc/mail/sendmail.cf"] == cf_before
+    assert live.sh("mx1", "test -f /etc/mail/sendmail.cf.failed").returncode == 0
+    assert live.rcpt_codes("outsider", "mx1", "sales@example.test") == [250]
+    # the inventory is fixed: the next run converges cleanly
+    live.converge()
+    assert live.rcpt_codes("outsider", "mx1", "sales@example.test") == [250]
+
+
+def test_check_diff_shows_changes_and_changes_nothing(live, tmp_path):
+    before = live.hashes()
+    pid = live.daemon_pid()
+    vt = live.host_vars("mx1")["sendmail_host_virtusertable"]
+    extra = {"sendmail_host_virtusertable": vt + [{"address": "preview@example.test", "target": "carol"}],
+             "sendmail_listen": [{"name": "MTA-v4", "port": 25, "addr": "0.0.0.0"},
+                                 {"name": "ALT", "port": 2526, "addr": live.ip("mx1")}]}
+    res = live.converge("--check", "--diff", extra=extra, tmp_path=tmp_path)
+    assert "+preview@example.test\tcarol" in res.stdout, res.stdout[-4000:]
+    assert "+DAEMON_OPTIONS(`Family=inet, Name=ALT, Port=2526" in res.stdout
+    assert live.hashes() == before
+    assert live.daemon_pid() == pid
+    assert live.rcpt_codes("outsider", "mx1", "preview@example.test") == [553]
+
+
+def test_mail_in_flight_during_reconfiguration_is_delivered_once(live, tmp_path):
+    n = 200
+    token = live.token("flight")
+    loop = (f"for i in $(seq 1 {n}); do printf 'To: alice@example.test\\nSubject: {token}-$i\\n\\n{token}-$i\\n' "
+            f"| /usr/sbin/sendmail -oi -t; done; echo done > /tmp/{token}.done")
+    subprocess.run(["podman", "exec", "-d", live.container("client1"), "sh", "-c", loop], env=live.env, check=True)
+    vt = live.host_vars("mx1")["sendmail_host_virtusertable"]
+    extra = {"sendmail_host_virtusertable": vt + [{"address": "flight@example.test", "target": "alice"}],
+             "sendmail_host_access": live.host_vars("mx1")["sendmail_host_access"] + [
+                 {"key": "From:flight@bad.example.test", "action": "REJECT"}],
+             "sendmail_defines": {"confPRIVACY_FLAGS": "goaway", "confBAD_RCPT_THROTTLE": 3}}
+    live.converge(extra=extra, tmp_path=tmp_path)   # maps + cf change: rebuild and restart while mail flows
+    live.converge()                                 # and back again: a second restart
+    deadline = time.monotonic() + 180
+    while live.sh("client1", f"test -f /tmp/{token}.done", check=False).returncode != 0:
+        assert time.monotonic() < deadline, "the submitting loop did not finish"
+        time.sleep(1)
+    counts = {}
+    while time.monotonic() < deadline:
+        live.sh("client1", "/usr/sbin/sendmail -q", check=False)
+        body = live.sh("mx1", f"grep -x -- '{token}-[0-9]*' /var/mail/alice || true", check=False).stdout.split()
+        counts = {}
+        for line in body:
+            counts[line] = counts.get(line, 0) + 1
+        if len(counts) >= n:
+            break
+        time.sleep(2)
+    missing = [i for i in range(1, n + 1) if f"{token}-{i}" not in counts]
+    twice = [k for k, v in counts.items() if v > 1]
+    assert not missing, f"{len(missing)} messages not delivered, e.g. {missing[:5]}"
+    assert not twice, f"delivered more than once: {twice[:5]}"
+    bounced = live.sh("client1", f"grep -l -- '{token}' /var/mail/* 2>/dev/null || true", check=False).stdout
+    assert bounced.strip() == "", f"bounces on the client: {bounced}"
