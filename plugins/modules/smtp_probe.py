@@ -16,7 +16,7 @@ description:
   - Read-only on the target server; always runs, also in check mode.
 version_added: 0.1.0
 author:
-  - mailops team
+  - mailops team (@mailops)
 options:
   host:
     description: Address or name of the SMTP server.

@@ -1,0 +1,304 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mailops team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+---
+module: ptr_verify
+short_description: Verify forward-confirmed reverse DNS of mail server addresses
+version_added: 0.1.0
+description:
+  - For each address, looks up the PTR record of its C(in-addr.arpa) or C(ip6.arpa)
+    name and the A (IPv4) or AAAA (IPv6) records of every PTR name.
+  - Passes when a PTR name resolves back to the address (forward-confirmed reverse
+    DNS) and, with O(expected_name), when that name is O(expected_name).
+  - Fails, naming the record and the expected and found values, when there is no
+    PTR record, when no PTR name resolves back to the address, when the PTR name is
+    not O(expected_name), or when a lookup fails (SERVFAIL, REFUSED, timeout after O(retries)).
+  - Many addresses are checked in one call, concurrently (bounded thread pool).
+  - "Read-only. Works on the controller (C(delegate_to: localhost)) and on targets."
+author:
+  - mailops team (@mailops)
+requirements:
+  - dnspython
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads DNS and behaves the same in check mode.
+  diff_mode:
+    support: none
+    description: Nothing is changed, so there is no diff.
+options:
+  address:
+    description:
+      - IPv4 or IPv6 address to check.
+      - Exactly one of O(address) and O(addresses) is required.
+    type: str
+  addresses:
+    description: Many addresses to check in one call.
+    type: list
+    elements: str
+  expected_name:
+    description:
+      - The name the PTR record must give (with or without trailing dot), for every address.
+      - When not given, any PTR name that resolves back to the address passes.
+    type: str
+  nameservers:
+    description:
+      - IP addresses (or host names) of the nameservers to ask.
+      - When not given or empty, the system resolver's nameservers (C(/etc/resolv.conf)).
+    type: list
+    elements: str
+  port:
+    description: Port of the nameservers.
+    type: int
+    default: 53
+  timeout:
+    description: Seconds to wait for one answer from one nameserver.
+    type: float
+    default: 3.0
+  retries:
+    description:
+      - How many times to retry a query that timed out (at most O(retries) + 1 tries).
+      - SERVFAIL and REFUSED are not retried; the next nameserver is asked instead.
+    type: int
+    default: 2
+  workers:
+    description:
+      - Maximum number of addresses looked up at the same time (threads).
+      - Lookups start one at a time; as soon as they are seen to wait on the network, the
+        remaining addresses are spread over up to O(workers) threads. A nameserver on the same
+        machine answers faster than the answers are parsed, and one thread is then fastest.
+    type: int
+    default: 16
+seealso:
+  - module: mailops.sendmail.a_verify
+  - module: mailops.sendmail.mx_verify
+'''
+
+EXAMPLES = r'''
+- name: Reverse DNS of the mail server is forward-confirmed and names the server
+  mailops.sendmail.ptr_verify:
+    addresses: [198.51.100.10, "2001:db8::10"]
+    expected_name: mail.example.org
+  delegate_to: localhost
+
+- name: Any forward-confirmed name will do
+  mailops.sendmail.ptr_verify:
+    address: 198.51.100.10
+    nameservers: [198.51.100.53]
+  register: ptr_check
+
+- name: Show the PTR names
+  ansible.builtin.debug:
+    var: ptr_check.ptr_names
+'''
+
+RETURN = r'''
+msg:
+  description: The failure (or a count and the first failures), or a success summary.
+  returned: always
+  type: str
+  sample: "10.100.51.198.in-addr.arpa PTR: mail.example.org, which resolves back to 198.51.100.10"
+ptr_names:
+  description: The PTR names of O(address).
+  returned: when O(address) is used
+  type: list
+  elements: str
+  sample: [mail.example.org]
+failures:
+  description: Every failing address with its reason.
+  returned: always
+  type: dict
+  sample:
+    198.51.100.30: >-
+      30.100.51.198.in-addr.arpa PTR: expected a name resolving back to 198.51.100.30,
+      found nothing: the name does not exist (NXDOMAIN)
+checks:
+  description: One result per address, in the order given.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    address:
+      description: The address checked (compressed IPv6 form).
+      type: str
+      sample: 198.51.100.10
+    failed:
+      description: Whether this address failed.
+      type: bool
+    status:
+      description:
+        - V(ok), V(unconfirmed) (no PTR name resolves back), V(mismatch) (PTR is not O(expected_name)),
+          V(nxdomain), V(nodata), V(servfail), V(refused), V(timeout), V(error) or V(invalid) (bad address).
+      type: str
+      sample: ok
+    msg:
+      description: What was expected and what was found.
+      type: str
+    ptr:
+      description: The reverse name looked up.
+      type: str
+      sample: 10.100.51.198.in-addr.arpa
+    ptr_names:
+      description: The names in the PTR records.
+      type: list
+      elements: str
+      sample: [mail.example.org]
+    forward:
+      description: The addresses each PTR name resolves to (A for IPv4, AAAA for IPv6).
+      type: dict
+      sample: {"mail.example.org": ["198.51.100.10"]}
+    confirmed:
+      description: The PTR names that resolve back to the address.
+      type: list
+      elements: str
+      sample: [mail.example.org]
+'''
+
+import ipaddress
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.mailops.sendmail.plugins.module_utils._dns import (
+    DNSPYTHON_IMPORT_ERROR,
+    HAS_DNSPYTHON,
+    STATUS_NXDOMAIN,
+    DnsConfigError,
+    addresses_text,
+    check_dns_params,
+    client_from_params,
+    collect_failures,
+    dns_argument_spec,
+    join_or_none,
+    name_text,
+    normalize_name,
+    reverse_name,
+    run_concurrently,
+    summarize,
+)
+
+
+def _check_address(client, text, expected_name):
+    """Verify the reverse DNS of one address; return its result dict."""
+    result = dict(address=text, failed=True, status='error', msg='', ptr='', ptr_names=[], forward={}, confirmed=[])
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        result.update(status='invalid', msg='%s: not an IPv4 or IPv6 address' % text)
+        return result
+    result['address'] = str(address)
+    rev = reverse_name(address)
+    result['ptr'] = name_text(rev)
+    want = expected_name or 'a name'
+    head = '%s PTR: expected %s resolving back to %s' % (result['ptr'], want, address)
+    answer = client.query(rev, 'PTR')
+    if answer.status == STATUS_NXDOMAIN:
+        result.update(status='nxdomain', msg='%s, found nothing: %s' % (head, answer.describe()))
+        return result
+    if answer.failed_lookup:
+        result.update(status=answer.status, msg='%s lookup failed: %s' % (result['ptr'], answer.detail))
+        return result
+    names = sorted(set(name_text(r.target) for r in answer.records))
+    result['ptr_names'] = names
+    if not names:
+        result.update(status='nodata', msg='%s, found no PTR record (NODATA)' % head)
+        return result
+    rdtype = 'AAAA' if address.version == 6 else 'A'
+    problems = []
+    for name in names:
+        forward = client.query(name, rdtype)
+        found = forward.addresses()
+        result['forward'][name] = addresses_text(found)
+        if address in found:
+            result['confirmed'].append(name)
+        elif forward.status in ('ok', 'nodata'):
+            problems.append('%s %s is %s' % (name, rdtype, join_or_none(result['forward'][name], 'missing')))
+        else:
+            problems.append('%s %s: %s' % (name, rdtype, forward.describe()))
+    if expected_name and expected_name not in names:
+        result.update(status='mismatch', msg='%s PTR: expected %s, found %s' % (
+            result['ptr'], expected_name, join_or_none(names)))
+    elif expected_name and expected_name not in result['confirmed']:
+        result.update(status='unconfirmed', msg='%s, found %s, but %s' % (head, join_or_none(names), '; '.join(problems)))
+    elif not result['confirmed']:
+        result.update(status='unconfirmed', msg='%s, found %s, but no PTR name resolves back: %s' % (
+            head, join_or_none(names), '; '.join(problems)))
+    else:
+        confirmed = [expected_name] if expected_name else result['confirmed']
+        result.update(status='ok', failed=False, msg='%s PTR: %s, which resolves back to %s' % (
+            result['ptr'], join_or_none(confirmed), address))
+    return result
+
+
+def _canonical(value):
+    text = str(value).strip()
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return text
+
+
+def verify_addresses(client, addresses, expected_name=None, workers=16):
+    """Check many addresses concurrently; return ``(checks, failures)``."""
+    unique = list(dict.fromkeys(_canonical(a) for a in addresses))
+
+    def work(text):
+        return _check_address(client, text, expected_name)
+
+    def on_error(text, exc):
+        return dict(address=text, failed=True, status='error', msg='%s: unexpected error: %s' % (text, exc),
+                    ptr='', ptr_names=[], forward={}, confirmed=[])
+
+    checks = run_concurrently(work, unique, workers, on_error)
+    return checks, collect_failures(checks, 'address')
+
+
+def main():
+    argument_spec = dict(
+        address=dict(type='str'),
+        addresses=dict(type='list', elements='str'),
+        expected_name=dict(type='str'),
+    )
+    argument_spec.update(dns_argument_spec())
+    module = AnsibleModule(
+        argument_spec=argument_spec,
+        mutually_exclusive=[('address', 'addresses')],
+        required_one_of=[('address', 'addresses')],
+        supports_check_mode=True,
+    )
+    if not HAS_DNSPYTHON:
+        module.fail_json(msg=missing_required_lib('dnspython'), exception=DNSPYTHON_IMPORT_ERROR)
+    params = module.params
+    problem = check_dns_params(params)
+    if problem:
+        module.fail_json(msg=problem)
+    expected_name = None
+    if params['expected_name']:
+        try:
+            expected_name = normalize_name(params['expected_name'])[1]
+        except ValueError as exc:
+            module.fail_json(msg='expected_name: %s' % exc)
+    addresses = [params['address']] if params['address'] is not None else params['addresses']
+    if not addresses:
+        module.fail_json(msg='addresses is empty: give at least one address')
+    try:
+        client = client_from_params(params)
+    except DnsConfigError as exc:
+        module.fail_json(msg=str(exc))
+
+    checks, failures = verify_addresses(client, addresses, expected_name, params['workers'])
+    result = dict(changed=False, checks=checks, failures=failures, msg=summarize(checks, failures, 'addresses'))
+    if params['address'] is not None:
+        result['ptr_names'] = checks[0]['ptr_names']
+    if failures:
+        module.fail_json(**result)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,232 @@
+# Copyright: (c) 2026, mailops team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Test lab of the DNS modules: a real NSD on 127.0.0.1 with the test zones, and helpers
+that run Ansible for real (ansible-playbook with the JSON callback, ad-hoc ansible)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[3]
+COLLECTIONS = REPO / '.cache' / 'collections'
+BIN = Path(sys.executable).parent
+NSD = shutil.which('nsd') or '/usr/sbin/nsd'
+
+# Addresses from the documentation ranges; nothing is ever sent to them.
+MAIL4 = '198.51.100.10'
+BACKUP4 = '198.51.100.11'
+OTHER4 = '198.51.100.99'
+MAIL6 = '2001:db8::10'
+
+FORWARD_ZONE = """\
+$ORIGIN dnstest.test.
+$TTL 300
+@           SOA   ns.dnstest.test. hostmaster.dnstest.test. 1 3600 600 86400 300
+@           NS    ns
+ns          A     127.0.0.1
+mail        A     198.51.100.10
+mail        AAAA  2001:db8::10
+mail4       A     198.51.100.10
+backup      A     198.51.100.11
+other       A     198.51.100.99
+two         A     198.51.100.10
+two         A     198.51.100.99
+both        A     198.51.100.10
+both        A     198.51.100.11
+noaddr      TXT   "a name without address records"
+alias       CNAME mail4
+deadalias   CNAME nowhere
+v6only      AAAA  2001:db8::10
+; mail domains
+good        MX    10 mail4
+wrong       MX    10 other
+multi       MX    30 other
+multi       MX    10 mail4
+multi       MX    20 backup
+cnamemx     MX    10 alias
+nullmx      MX    0 .
+ipmx        MX    10 198.51.100.10.
+implicit    A     198.51.100.10
+implicitbad A     198.51.100.99
+nomail      TXT   "no MX and no address"
+danglingmx  MX    10 nowhere
+partmx      MX    10 two
+mx6         MX    10 v6only
+aliasdom    CNAME good
+; delegated to a server that does not exist: the answer is a referral
+deleg       NS    ns.deleg
+ns.deleg    A     127.0.0.1
+"""
+
+REVERSE4_ZONE = """\
+$ORIGIN 100.51.198.in-addr.arpa.
+$TTL 300
+@   SOA ns.dnstest.test. hostmaster.dnstest.test. 1 3600 600 86400 300
+@   NS  ns.dnstest.test.
+10  PTR mail.dnstest.test.
+11  PTR backup.dnstest.test.
+20  PTR other.dnstest.test.
+21  PTR nowhere.dnstest.test.
+"""
+
+REVERSE6_ZONE = """\
+$ORIGIN 8.b.d.0.1.0.0.2.ip6.arpa.
+$TTL 300
+@   SOA ns.dnstest.test. hostmaster.dnstest.test. 1 3600 600 86400 300
+@   NS  ns.dnstest.test.
+0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0  PTR mail.dnstest.test.
+"""
+
+ZONES = {
+    'dnstest.test': FORWARD_ZONE,
+    '100.51.198.in-addr.arpa': REVERSE4_ZONE,
+    '8.b.d.0.1.0.0.2.ip6.arpa': REVERSE6_ZONE,
+    # Configured, but its file does not load: NSD answers SERVFAIL for it.
+    'broken.test': 'this is not a zone file\n',
+}
+
+NSD_CONF = """\
+server:
+  ip-address: 127.0.0.1
+  port: {port}
+  username: ""
+  chroot: ""
+  zonesdir: "{dir}"
+  pidfile: "{dir}/nsd.pid"
+  xfrdfile: "{dir}/xfrd.state"
+  xfrdir: "{dir}"
+  zonelistfile: "{dir}/zone.list"
+  database: ""
+  logfile: "{dir}/nsd.log"
+  server-count: 1
+  verbosity: 1
+  hide-version: yes
+  rrl-ratelimit: 0
+remote-control:
+  control-enable: no
+"""
+
+
+def free_port():
+    """A port free for both UDP and TCP on 127.0.0.1."""
+    for _attempt in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.bind(('127.0.0.1', 0))
+            port = udp.getsockname()[1]
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+                try:
+                    tcp.bind(('127.0.0.1', port))
+                except OSError:
+                    continue
+                return port
+    raise RuntimeError('no free port on 127.0.0.1')
+
+
+class Nsd:
+    def __init__(self, workdir, zones):
+        self.dir = Path(workdir)
+        self.port = free_port()
+        conf = NSD_CONF.format(port=self.port, dir=self.dir)
+        for zone, text in zones.items():
+            (self.dir / (zone + '.zone')).write_text(text)
+            conf += 'zone:\n  name: "%s"\n  zonefile: "%s.zone"\n' % (zone, zone)
+        (self.dir / 'nsd.conf').write_text(conf)
+        self.proc = subprocess.Popen([NSD, '-d', '-c', str(self.dir / 'nsd.conf')],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        self._wait_ready()
+
+    def _wait_ready(self):
+        import dns.message
+        import dns.query
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError('nsd exited with %s: %s' % (self.proc.returncode, self.log()))
+            try:
+                response = dns.query.udp(dns.message.make_query('dnstest.test.', 'SOA'), '127.0.0.1',
+                                         port=self.port, timeout=0.3)
+                if response.answer:
+                    return
+            except Exception:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError('nsd did not answer on port %d: %s' % (self.port, self.log()))
+
+    def log(self):
+        path = self.dir / 'nsd.log'
+        return path.read_text() if path.exists() else ''
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def ansible_env(**extra):
+    env = dict(os.environ)
+    for key in list(env):
+        if key.startswith('ANSIBLE_'):
+            del env[key]
+    env.update(
+        ANSIBLE_CONFIG=str(REPO / 'ansible.cfg'),
+        ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
+        ANSIBLE_NOCOLOR='1',
+        ANSIBLE_FORCE_COLOR='0',
+        ANSIBLE_RETRY_FILES_ENABLED='0',
+        ANSIBLE_DEPRECATION_WARNINGS='0',
+        PATH='%s:%s' % (BIN, env.get('PATH', '')),
+    )
+    env.update(extra)
+    return env
+
+
+# The Python that runs the modules; DNSTEST_TARGET_PYTHON=/usr/bin/python3 runs them with
+# another dnspython, e.g. Debian 12's python3-dnspython (2.3) as on the targets.
+TARGET_PYTHON = os.environ.get('DNSTEST_TARGET_PYTHON', '{{ ansible_playbook_python }}')
+LOCAL_INVENTORY = 'localhost ansible_connection=local ansible_python_interpreter=%s\n' % TARGET_PYTHON
+
+
+def run_playbook(tmp_path, plays, inventory=LOCAL_INVENTORY, extra_args=()):
+    """Write plays (a list) to a playbook, or take a playbook path, and run it with ansible-playbook
+    and the JSON callback; return (parsed output, completed process)."""
+    if isinstance(plays, (str, Path)):
+        playbook = Path(plays)
+    else:
+        playbook = tmp_path / 'playbook.yml'
+        playbook.write_text(json.dumps(plays, indent=1))
+    inv = tmp_path / 'inventory'
+    inv.write_text(inventory if isinstance(inventory, str) else json.dumps(inventory, indent=1))
+    proc = subprocess.run(
+        [str(BIN / 'ansible-playbook'), '-i', str(inv), str(playbook)] + list(extra_args),
+        env=ansible_env(ANSIBLE_STDOUT_CALLBACK='ansible.posix.json'),
+        capture_output=True, text=True, timeout=300, cwd=str(REPO),
+    )
+    try:
+        output = json.loads(proc.stdout)
+    except ValueError:
+        raise AssertionError('ansible-playbook printed no JSON (rc %s):\n%s\n%s' % (
+            proc.returncode, proc.stdout[-3000:], proc.stderr[-3000:]))
+    return output, proc
+
+
+def task_results(output, host='localhost'):
+    """``{task name: result}`` for one host over all plays."""
+    results = {}
+    for play in output['plays']:
+        for task in play['tasks']:
+            if host in task['hosts']:
+                results[task['task']['name']] = task['hosts'][host]
+    return results

@@ -1,0 +1,507 @@
+# Copyright: (c) 2026, mailops team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""a_verify, mx_verify and ptr_verify run through ansible-playbook against a real NSD.
+
+All cases run as tasks of ONE playbook (the JSON callback gives every result);
+each test then checks one task's exact return values and messages.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from dnslab import BIN, LOCAL_INVENTORY, MAIL4, MAIL6, ansible_env, run_playbook, task_results
+
+NS = '127.0.0.1'
+E4 = [MAIL4]
+E46 = [MAIL4, MAIL6]
+SRV = "SERVFAIL from 127.0.0.1#{port}"
+
+
+def _cases(port, dead_port):
+    common = dict(nameservers=[NS], port=port, timeout=2, retries=0)
+    dead = dict(nameservers=[NS], port=dead_port, timeout=0.2, retries=1)
+    return {
+        # ---- a_verify
+        'a ok': ('a_verify', dict(name='mail.dnstest.test', expected=E4)),
+        'a ok trailing dot': ('a_verify', dict(name='MAIL.dnstest.test.', expected=E4)),
+        'a mismatch': ('a_verify', dict(name='other.dnstest.test', expected=E4)),
+        'a partial': ('a_verify', dict(name='two.dnstest.test', expected=E4)),
+        'a missing one': ('a_verify', dict(name='mail4.dnstest.test', expected=[MAIL4, '198.51.100.11'])),
+        'a two ok': ('a_verify', dict(name='both.dnstest.test', expected=['198.51.100.11', MAIL4])),
+        'a nxdomain': ('a_verify', dict(name='nope.dnstest.test', expected=E4)),
+        'a nodata': ('a_verify', dict(name='noaddr.dnstest.test', expected=E4)),
+        'a cname': ('a_verify', dict(name='alias.dnstest.test', expected=E4)),
+        'a dangling cname': ('a_verify', dict(name='deadalias.dnstest.test', expected=E4)),
+        'a v4 and v6': ('a_verify', dict(name='mail.dnstest.test', expected=E46, record_types=['A', 'AAAA'])),
+        'a v6 only': ('a_verify', dict(name='v6only.dnstest.test', expected=[MAIL6], record_types=['AAAA'])),
+        'a v6 unexpected': ('a_verify', dict(name='mail.dnstest.test', expected=E4, record_types=['A', 'AAAA'])),
+        'a servfail': ('a_verify', dict(name='mail.broken.test', expected=E4)),
+        'a referral': ('a_verify', dict(name='host.deleg.dnstest.test', expected=E4)),
+        'a timeout': ('a_verify', dict(dict(name='mail.dnstest.test', expected=E4), **dead)),
+        'a many': ('a_verify', dict(names=['mail.dnstest.test', 'other.dnstest.test', 'mail.dnstest.test.',
+                                           'nope.dnstest.test', 'alias.dnstest.test', 'bad..name'],
+                                    expected=E4)),
+        'a bad expected': ('a_verify', dict(name='mail.dnstest.test', expected=['not-an-ip'])),
+        # ---- mx_verify
+        'mx ok': ('mx_verify', dict(domain='good.dnstest.test', expected=E4)),
+        'mx ok trailing dot': ('mx_verify', dict(domain='good.dnstest.test.', expected=E4)),
+        'mx wrong': ('mx_verify', dict(domain='wrong.dnstest.test', expected=E4)),
+        'mx multi any': ('mx_verify', dict(domain='multi.dnstest.test', expected=E4)),
+        'mx multi all': ('mx_verify', dict(domain='multi.dnstest.test', expected=E4, require='all')),
+        'mx multi all ok': ('mx_verify', dict(domain='multi.dnstest.test', require='all',
+                                              expected=[MAIL4, '198.51.100.11', '198.51.100.99'])),
+        'mx cname': ('mx_verify', dict(domain='cnamemx.dnstest.test', expected=E4)),
+        'mx null': ('mx_verify', dict(domain='nullmx.dnstest.test', expected=E4)),
+        'mx ip literal': ('mx_verify', dict(domain='ipmx.dnstest.test', expected=E4)),
+        'mx implicit': ('mx_verify', dict(domain='implicit.dnstest.test', expected=E4)),
+        'mx implicit allowed': ('mx_verify', dict(domain='implicit.dnstest.test', expected=E4,
+                                                  allow_implicit_mx=True)),
+        'mx implicit allowed wrong': ('mx_verify', dict(domain='implicitbad.dnstest.test', expected=E4,
+                                                        allow_implicit_mx=True)),
+        'mx no mail': ('mx_verify', dict(domain='nomail.dnstest.test', expected=E4, allow_implicit_mx=True)),
+        'mx nxdomain': ('mx_verify', dict(domain='nope.dnstest.test', expected=E4)),
+        'mx dangling': ('mx_verify', dict(domain='danglingmx.dnstest.test', expected=E4)),
+        'mx partial host': ('mx_verify', dict(domain='partmx.dnstest.test', expected=E4)),
+        'mx v6': ('mx_verify', dict(domain='mx6.dnstest.test', expected=[MAIL6])),
+        'mx alias domain': ('mx_verify', dict(domain='aliasdom.dnstest.test', expected=E4)),
+        'mx servfail': ('mx_verify', dict(domain='broken.test', expected=E4)),
+        'mx timeout': ('mx_verify', dict(dict(domain='good.dnstest.test', expected=E4), **dead)),
+        'mx many': ('mx_verify', dict(domains=['good.dnstest.test', 'wrong.dnstest.test', 'GOOD.dnstest.test.',
+                                               'nullmx.dnstest.test', 'multi.dnstest.test', 'broken.test',
+                                               'nope.dnstest.test'], expected=E4)),
+        # ---- ptr_verify
+        'ptr ok': ('ptr_verify', dict(address=MAIL4, expected_name='mail.dnstest.test.')),
+        'ptr ok any name': ('ptr_verify', dict(address='198.51.100.11')),
+        'ptr wrong name': ('ptr_verify', dict(address='198.51.100.11', expected_name='mail.dnstest.test')),
+        'ptr unconfirmed': ('ptr_verify', dict(address='198.51.100.20')),
+        'ptr dangling': ('ptr_verify', dict(address='198.51.100.21')),
+        'ptr missing': ('ptr_verify', dict(address='198.51.100.30', expected_name='mail.dnstest.test')),
+        'ptr v6': ('ptr_verify', dict(address='2001:DB8::10', expected_name='mail.dnstest.test')),
+        'ptr many': ('ptr_verify', dict(addresses=[MAIL4, MAIL6, '198.51.100.30', 'nonsense'],
+                                        expected_name='mail.dnstest.test')),
+    }, common
+
+
+@pytest.fixture(scope='session')
+def results(nsd, dead_port, tmp_path_factory):
+    cases, common = _cases(nsd.port, dead_port)
+    tasks = []
+    for name, (module, args) in cases.items():
+        merged = dict(common)
+        merged.update(args)
+        tasks.append({'name': name, 'mailops.sendmail.' + module: merged, 'ignore_errors': True})
+    check = dict(common, domain='good.dnstest.test', expected=E4)
+    tasks.append({'name': 'mx check mode', 'mailops.sendmail.mx_verify': check, 'check_mode': True})
+    plays = [{'name': 'dns verify modules', 'hosts': 'localhost', 'gather_facts': False, 'tasks': tasks}]
+    output, proc = run_playbook(tmp_path_factory.mktemp('modules'), plays)
+    got = task_results(output)
+    assert set(got) == set(cases) | {'mx check mode'}, proc.stderr
+    return got
+
+
+def _ok(result):
+    assert result.get('failed') is not True, result.get('msg')
+    assert result['changed'] is False
+    return result
+
+
+def _failed(result):
+    assert result['failed'] is True, result
+    return result
+
+
+# ---------------------------------------------------------------- a_verify
+
+def test_a_ok(results):
+    r = _ok(results['a ok'])
+    assert r['addresses'] == [MAIL4]
+    assert r['msg'] == 'mail.dnstest.test A: 198.51.100.10 as expected'
+    assert r['failures'] == {}
+    assert r['checks'][0]['status'] == 'ok'
+
+
+def test_a_trailing_dot_and_case(results):
+    r = _ok(results['a ok trailing dot'])
+    assert r['checks'][0]['name'] == 'mail.dnstest.test'
+    assert r['addresses'] == [MAIL4]
+
+
+def test_a_mismatch(results):
+    r = _failed(results['a mismatch'])
+    assert r['msg'] == ('other.dnstest.test A: expected 198.51.100.10, found 198.51.100.99 '
+                        '(unexpected: 198.51.100.99; missing: 198.51.100.10)')
+    assert r['addresses'] == ['198.51.100.99']
+    check = r['checks'][0]
+    assert (check['status'], check['unexpected'], check['missing']) == ('mismatch', ['198.51.100.99'], [MAIL4])
+    assert r['failures'] == {'other.dnstest.test': r['msg']}
+
+
+def test_a_partial(results):
+    r = _failed(results['a partial'])
+    assert r['msg'] == ('two.dnstest.test A: expected 198.51.100.10, found 198.51.100.10, 198.51.100.99 '
+                        '(unexpected: 198.51.100.99)')
+    assert r['checks'][0]['status'] == 'partial'
+    assert r['addresses'] == [MAIL4, '198.51.100.99']
+
+
+def test_a_expected_address_missing(results):
+    r = _failed(results['a missing one'])
+    assert r['msg'] == ('mail4.dnstest.test A: expected 198.51.100.10, 198.51.100.11, found 198.51.100.10 '
+                        '(missing: 198.51.100.11)')
+    assert r['checks'][0]['status'] == 'partial'
+
+
+def test_a_two_addresses_ok(results):
+    r = _ok(results['a two ok'])
+    assert r['addresses'] == [MAIL4, '198.51.100.11']
+
+
+def test_a_nxdomain(results):
+    r = _failed(results['a nxdomain'])
+    assert r['msg'] == 'nope.dnstest.test A: expected 198.51.100.10, found nothing: the name does not exist (NXDOMAIN)'
+    assert r['checks'][0]['status'] == 'nxdomain'
+    assert r['addresses'] == []
+
+
+def test_a_nodata(results):
+    r = _failed(results['a nodata'])
+    assert r['msg'] == 'noaddr.dnstest.test A: expected 198.51.100.10, found no A record (NODATA)'
+    assert r['checks'][0]['status'] == 'nodata'
+
+
+def test_a_through_cname(results):
+    r = _ok(results['a cname'])
+    assert r['checks'][0]['cname'] == ['mail4.dnstest.test']
+    assert r['msg'] == 'alias.dnstest.test A: 198.51.100.10 as expected (via CNAME mail4.dnstest.test)'
+
+
+def test_a_dangling_cname(results):
+    r = _failed(results['a dangling cname'])
+    assert r['msg'] == ('deadalias.dnstest.test A: expected 198.51.100.10, found nothing: the name is a CNAME '
+                        'to nowhere.dnstest.test, which does not exist (NXDOMAIN)')
+
+
+def test_a_ipv4_and_ipv6(results):
+    r = _ok(results['a v4 and v6'])
+    assert r['addresses'] == [MAIL4, MAIL6]
+    assert r['msg'] == 'mail.dnstest.test A/AAAA: 198.51.100.10, 2001:db8::10 as expected'
+
+
+def test_a_ipv6_only(results):
+    r = _ok(results['a v6 only'])
+    assert r['addresses'] == [MAIL6]
+
+
+def test_a_unexpected_ipv6(results):
+    r = _failed(results['a v6 unexpected'])
+    assert r['msg'] == ('mail.dnstest.test A/AAAA: expected 198.51.100.10, found 198.51.100.10, 2001:db8::10 '
+                        '(unexpected: 2001:db8::10)')
+
+
+def test_a_servfail(results, nsd):
+    r = _failed(results['a servfail'])
+    assert r['msg'] == 'mail.broken.test A lookup failed: ' + SRV.format(port=nsd.port)
+    assert r['checks'][0]['status'] == 'servfail'
+
+
+def test_a_referral(results, nsd):
+    r = _failed(results['a referral'])
+    assert r['checks'][0]['status'] == 'error'
+    assert r['msg'] == ('host.deleg.dnstest.test A lookup failed: 127.0.0.1#%d sent a referral to deleg.dnstest.test '
+                        'instead of an answer (it is not authoritative for the name and does not recurse)' % nsd.port)
+
+
+def test_a_timeout(results, dead_port):
+    r = _failed(results['a timeout'])
+    assert r['checks'][0]['status'] == 'timeout'
+    assert r['msg'] == ('mail.dnstest.test A lookup failed: timeout: no answer from 127.0.0.1#%d '
+                        'after 2 tries of 0.2 s' % dead_port)
+
+
+def test_a_many_names_report_every_failure(results):
+    r = _failed(results['a many'])
+    assert 'addresses' not in r
+    assert [c['name'] for c in r['checks']] == [
+        'mail.dnstest.test', 'other.dnstest.test', 'nope.dnstest.test', 'alias.dnstest.test', 'bad..name']
+    assert [c['status'] for c in r['checks']] == ['ok', 'mismatch', 'nxdomain', 'ok', 'invalid']
+    assert sorted(r['failures']) == ['bad..name', 'nope.dnstest.test', 'other.dnstest.test']
+    assert r['failures']['bad..name'].startswith("bad..name A: expected 198.51.100.10: invalid DNS name 'bad..name'")
+    assert r['msg'].startswith('3 of 5 names failed verification: other.dnstest.test A: expected')
+
+
+def test_a_bad_expected_is_a_parameter_error(results):
+    r = _failed(results['a bad expected'])
+    assert r['msg'] == "expected: 'not-an-ip' is not an IPv4 or IPv6 address"
+    assert 'checks' not in r
+
+
+# ---------------------------------------------------------------- mx_verify
+
+GOOD_MX = [{'preference': 10, 'exchange': 'mail4.dnstest.test', 'addresses': [MAIL4], 'status': 'ok', 'problem': ''}]
+
+
+def test_mx_ok(results):
+    r = _ok(results['mx ok'])
+    assert r['mx'] == GOOD_MX
+    assert r['msg'] == 'good.dnstest.test MX: 10 mail4.dnstest.test (198.51.100.10) as expected'
+    check = r['checks'][0]
+    assert (check['domain'], check['status'], check['implicit_mx'], check['null_mx']) == (
+        'good.dnstest.test', 'ok', False, False)
+
+
+def test_mx_trailing_dot(results):
+    r = _ok(results['mx ok trailing dot'])
+    assert r['mx'] == GOOD_MX
+    assert r['checks'][0]['domain'] == 'good.dnstest.test'
+
+
+def test_mx_wrong(results):
+    r = _failed(results['mx wrong'])
+    assert r['msg'] == ('wrong.dnstest.test MX: expected an MX host resolving to 198.51.100.10, '
+                        'found 10 other.dnstest.test (198.51.100.99)')
+    assert r['checks'][0]['status'] == 'mismatch'
+    assert r['mx'][0]['problem'] == 'resolves to unexpected 198.51.100.99'
+
+
+def test_mx_sorted_by_preference(results):
+    r = _ok(results['mx multi any'])
+    assert [(m['preference'], m['exchange'], m['addresses'], m['status']) for m in r['mx']] == [
+        (10, 'mail4.dnstest.test', [MAIL4], 'ok'),
+        (20, 'backup.dnstest.test', ['198.51.100.11'], 'mismatch'),
+        (30, 'other.dnstest.test', ['198.51.100.99'], 'mismatch'),
+    ]
+    assert r['msg'] == ('multi.dnstest.test MX: 10 mail4.dnstest.test (198.51.100.10) as expected; '
+                        'other MX: 20 backup.dnstest.test (198.51.100.11); 30 other.dnstest.test (198.51.100.99)')
+
+
+def test_mx_require_all(results):
+    r = _failed(results['mx multi all'])
+    assert r['msg'] == ('multi.dnstest.test MX: expected every MX host resolving to 198.51.100.10, found '
+                        '10 mail4.dnstest.test (198.51.100.10); 20 backup.dnstest.test (198.51.100.11); '
+                        '30 other.dnstest.test (198.51.100.99)')
+    _ok(results['mx multi all ok'])
+
+
+def test_mx_cname_is_invalid(results):
+    r = _failed(results['mx cname'])
+    assert r['checks'][0]['status'] == 'invalid_mx'
+    assert r['mx'] == [{'preference': 10, 'exchange': 'alias.dnstest.test', 'addresses': [MAIL4], 'status': 'cname',
+                        'problem': 'is a CNAME to mail4.dnstest.test, which an MX must not name '
+                                   '(RFC 2181 section 10.3)'}]
+    assert r['msg'] == ('cnamemx.dnstest.test MX: expected an MX host resolving to 198.51.100.10, found '
+                        '10 alias.dnstest.test (198.51.100.10) is a CNAME to mail4.dnstest.test, which an MX must '
+                        'not name (RFC 2181 section 10.3)')
+
+
+def test_mx_null(results):
+    r = _failed(results['mx null'])
+    assert r['msg'] == ('nullmx.dnstest.test MX: expected an MX host resolving to 198.51.100.10, found a null MX '
+                        '(RFC 7505, "0 ."): the domain accepts no mail')
+    check = r['checks'][0]
+    assert (check['status'], check['null_mx']) == ('null_mx', True)
+    assert [(m['preference'], m['exchange'], m['status']) for m in r['mx']] == [(0, '.', 'null')]
+
+
+def test_mx_ip_literal(results):
+    r = _failed(results['mx ip literal'])
+    assert r['checks'][0]['status'] == 'invalid_mx'
+    assert r['mx'][0]['status'] == 'ip_literal'
+    assert r['msg'] == ('ipmx.dnstest.test MX: expected an MX host resolving to 198.51.100.10, found '
+                        '10 198.51.100.10 is an IP address literal, not a host name (an MX must name a host)')
+
+
+def test_mx_implicit_fails_unless_allowed(results):
+    r = _failed(results['mx implicit'])
+    assert r['msg'] == ('implicit.dnstest.test MX: expected an MX host resolving to 198.51.100.10, found no MX '
+                        "record; mail goes to the implicit MX (RFC 5321 section 5.1), the domain's own 198.51.100.10; "
+                        'set allow_implicit_mx to accept an implicit MX')
+    check = r['checks'][0]
+    assert (check['status'], check['implicit_mx']) == ('no_mx', True)
+    assert r['mx'][0]['addresses'] == [MAIL4]
+
+
+def test_mx_implicit_allowed(results):
+    r = _ok(results['mx implicit allowed'])
+    assert r['checks'][0]['implicit_mx'] is True
+    assert r['mx'] == [{'preference': 0, 'exchange': 'implicit.dnstest.test', 'addresses': [MAIL4], 'status': 'ok',
+                        'problem': ''}]
+    assert r['msg'] == ("implicit.dnstest.test MX: no MX record; mail goes to the implicit MX (RFC 5321 section 5.1), "
+                        "the domain's own 198.51.100.10, as expected")
+
+
+def test_mx_implicit_allowed_but_wrong_address(results):
+    r = _failed(results['mx implicit allowed wrong'])
+    assert r['checks'][0]['status'] == 'mismatch'
+    assert r['msg'] == ('implicitbad.dnstest.test MX: expected an MX host resolving to 198.51.100.10, found no MX '
+                        "record; mail goes to the implicit MX (RFC 5321 section 5.1), the domain's own 198.51.100.99 "
+                        'resolves to unexpected 198.51.100.99')
+
+
+def test_mx_no_mx_no_address(results):
+    r = _failed(results['mx no mail'])
+    assert r['msg'] == ('nomail.dnstest.test MX: expected an MX host resolving to 198.51.100.10, found no MX record '
+                        'and no A record: the domain accepts no mail')
+
+
+def test_mx_nxdomain(results):
+    r = _failed(results['mx nxdomain'])
+    assert r['msg'] == ('nope.dnstest.test MX: expected an MX host resolving to 198.51.100.10, found nothing: '
+                        'the domain does not exist (NXDOMAIN)')
+    assert r['checks'][0]['status'] == 'nxdomain'
+
+
+def test_mx_exchange_does_not_exist(results):
+    r = _failed(results['mx dangling'])
+    assert r['msg'] == ('danglingmx.dnstest.test MX: expected an MX host resolving to 198.51.100.10, found '
+                        '10 nowhere.dnstest.test does not exist (NXDOMAIN)')
+    assert r['mx'][0]['status'] == 'nxdomain'
+
+
+def test_mx_host_partly_elsewhere(results):
+    r = _failed(results['mx partial host'])
+    assert r['mx'][0]['status'] == 'partial'
+    assert r['msg'] == ('partmx.dnstest.test MX: expected an MX host resolving to 198.51.100.10, found '
+                        '10 two.dnstest.test (198.51.100.10, 198.51.100.99)')
+
+
+def test_mx_ipv6(results):
+    r = _ok(results['mx v6'])
+    assert r['mx'][0]['addresses'] == [MAIL6]
+    assert r['msg'] == 'mx6.dnstest.test MX: 10 v6only.dnstest.test (2001:db8::10) as expected'
+
+
+def test_mx_domain_is_alias(results):
+    r = _ok(results['mx alias domain'])
+    assert r['checks'][0]['cname'] == ['good.dnstest.test']
+    assert r['mx'] == GOOD_MX
+
+
+def test_mx_servfail(results, nsd):
+    r = _failed(results['mx servfail'])
+    assert r['msg'] == 'broken.test MX lookup failed: ' + SRV.format(port=nsd.port)
+    assert r['checks'][0]['status'] == 'servfail'
+
+
+def test_mx_timeout_after_retries(results, dead_port):
+    r = _failed(results['mx timeout'])
+    assert r['checks'][0]['status'] == 'timeout'
+    assert r['msg'] == ('good.dnstest.test MX lookup failed: timeout: no answer from 127.0.0.1#%d '
+                        'after 2 tries of 0.2 s' % dead_port)
+
+
+def test_mx_many_domains_in_one_call(results, nsd):
+    r = _failed(results['mx many'])
+    assert 'mx' not in r
+    assert [(c['domain'], c['status']) for c in r['checks']] == [
+        ('good.dnstest.test', 'ok'), ('wrong.dnstest.test', 'mismatch'), ('nullmx.dnstest.test', 'null_mx'),
+        ('multi.dnstest.test', 'ok'), ('broken.test', 'servfail'), ('nope.dnstest.test', 'nxdomain')]
+    assert sorted(r['failures']) == ['broken.test', 'nope.dnstest.test', 'nullmx.dnstest.test', 'wrong.dnstest.test']
+    assert r['failures']['broken.test'] == 'broken.test MX lookup failed: ' + SRV.format(port=nsd.port)
+    assert r['msg'].startswith('4 of 6 domains failed verification: wrong.dnstest.test MX: expected an MX host')
+
+
+def test_mx_check_mode(results):
+    r = _ok(results['mx check mode'])
+    assert r['mx'] == GOOD_MX
+
+
+# ---------------------------------------------------------------- ptr_verify
+
+def test_ptr_ok(results):
+    r = _ok(results['ptr ok'])
+    assert r['ptr_names'] == ['mail.dnstest.test']
+    check = r['checks'][0]
+    assert check['ptr'] == '10.100.51.198.in-addr.arpa'
+    assert check['forward'] == {'mail.dnstest.test': [MAIL4]}
+    assert check['confirmed'] == ['mail.dnstest.test']
+    assert r['msg'] == '10.100.51.198.in-addr.arpa PTR: mail.dnstest.test, which resolves back to 198.51.100.10'
+
+
+def test_ptr_any_confirmed_name(results):
+    r = _ok(results['ptr ok any name'])
+    assert r['ptr_names'] == ['backup.dnstest.test']
+
+
+def test_ptr_wrong_name(results):
+    r = _failed(results['ptr wrong name'])
+    assert r['checks'][0]['status'] == 'mismatch'
+    assert r['msg'] == '11.100.51.198.in-addr.arpa PTR: expected mail.dnstest.test, found backup.dnstest.test'
+
+
+def test_ptr_not_forward_confirmed(results):
+    r = _failed(results['ptr unconfirmed'])
+    assert r['checks'][0]['status'] == 'unconfirmed'
+    assert r['msg'] == ('20.100.51.198.in-addr.arpa PTR: expected a name resolving back to 198.51.100.20, found '
+                        'other.dnstest.test, but no PTR name resolves back: other.dnstest.test A is 198.51.100.99')
+
+
+def test_ptr_name_does_not_exist(results):
+    r = _failed(results['ptr dangling'])
+    assert r['msg'] == ('21.100.51.198.in-addr.arpa PTR: expected a name resolving back to 198.51.100.21, found '
+                        'nowhere.dnstest.test, but no PTR name resolves back: nowhere.dnstest.test A: the name does '
+                        'not exist (NXDOMAIN)')
+
+
+def test_ptr_missing(results):
+    r = _failed(results['ptr missing'])
+    assert r['checks'][0]['status'] == 'nxdomain'
+    assert r['msg'] == ('30.100.51.198.in-addr.arpa PTR: expected mail.dnstest.test resolving back to 198.51.100.30, '
+                        'found nothing: the name does not exist (NXDOMAIN)')
+
+
+def test_ptr_ipv6(results):
+    r = _ok(results['ptr v6'])
+    assert r['checks'][0]['address'] == MAIL6
+    assert r['checks'][0]['forward'] == {'mail.dnstest.test': [MAIL6]}
+
+
+def test_ptr_many(results):
+    r = _failed(results['ptr many'])
+    assert [(c['address'], c['status']) for c in r['checks']] == [
+        (MAIL4, 'ok'), (MAIL6, 'ok'), ('198.51.100.30', 'nxdomain'), ('nonsense', 'invalid')]
+    assert r['failures']['nonsense'] == 'nonsense: not an IPv4 or IPv6 address'
+
+
+# ---------------------------------------------------------------- ad-hoc ansible
+
+def test_adhoc_mx_verify_oneline(nsd, tmp_path):
+    inventory = tmp_path / 'inventory'
+    inventory.write_text(LOCAL_INVENTORY)
+    args = json.dumps(dict(domains=['good.dnstest.test', 'mx6.dnstest.test'], expected=E46,
+                           nameservers=[NS], port=nsd.port, timeout=2, retries=0))
+    proc = subprocess.run([str(BIN / 'ansible'), 'localhost', '-i', str(inventory), '-o',
+                           '-m', 'mailops.sendmail.mx_verify', '-a', args],
+                          env=ansible_env(), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    head, _sep, body = proc.stdout.partition(' => ')
+    assert head == 'localhost | SUCCESS'
+    result = json.loads(body)
+    # expected has IPv4 and IPv6, so both A and AAAA of every MX host are looked up
+    assert [c['mx'][0]['addresses'] for c in result['checks']] == [[MAIL4], [MAIL6]]
+    assert result['msg'] == 'all 2 domains verified'
+
+
+def test_adhoc_without_dnspython_reports_missing_library(tmp_path):
+    """A target Python without dnspython (a bare venv): the module says what to install."""
+    venv = tmp_path / 'bare'
+    subprocess.run([sys.executable, '-m', 'venv', '--without-pip', str(venv)], check=True, timeout=120)
+    probe = subprocess.run([str(venv / 'bin' / 'python'), '-c', 'import dns'], capture_output=True)
+    assert probe.returncode != 0  # the bare venv really lacks dnspython
+    inventory = tmp_path / 'inventory'
+    inventory.write_text('localhost ansible_connection=local ansible_python_interpreter=%s\n' % (venv / 'bin' / 'python'))
+    args = json.dumps(dict(name='mail.dnstest.test', expected=E4, nameservers=[NS]))
+    proc = subprocess.run([str(BIN / 'ansible'), 'localhost', '-i', str(inventory), '-o',
+                           '-m', 'mailops.sendmail.a_verify', '-a', args],
+                          env=ansible_env(), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    head, _sep, body = proc.stdout.strip().splitlines()[-1].partition(' => ')
+    assert head == 'localhost | FAILED!'
+    result = json.loads(body)
+    assert result['msg'].startswith('Failed to import the required Python library (dnspython) on ')
+    assert 'checks' not in result
