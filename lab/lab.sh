@@ -10,6 +10,8 @@
 # Hosts are "short=offset" pairs: container $MAILOPS_LAB-short, hostname
 # short.$MAILOPS_LAB_DOMAIN, address 198.51.100.(base+offset). The DNS host
 # (offset 2) serves the lab zones; every container resolves through it.
+# LAB_RUN_ARGS adds podman run options (the safety tests add SYS_ADMIN to mount
+# a small tmpfs over /etc/mail).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 : "${MAILOPS_LAB:=mailops}"
@@ -42,7 +44,7 @@ lab_up() {
         ip="$LAB_PREFIX.$((MAILOPS_LAB_BASE + offset))"
         podman run -d --name "$MAILOPS_LAB-$short" --hostname "$short.$MAILOPS_LAB_DOMAIN" \
             --network "$LAB_NET" --ip "$ip" --dns "$LAB_DNS" --dns-search "$MAILOPS_LAB_DOMAIN" \
-            --label "mailops.lab=$MAILOPS_LAB" --cap-add NET_ADMIN "$LAB_IMAGE" >/dev/null
+            --label "mailops.lab=$MAILOPS_LAB" --cap-add NET_ADMIN ${LAB_RUN_ARGS:-} "$LAB_IMAGE" >/dev/null
         echo "$MAILOPS_LAB-$short  $short.$MAILOPS_LAB_DOMAIN  $ip"
     done
 }

@@ -48,10 +48,15 @@ class LiveLab(Lab):
 @pytest.fixture(scope="session")
 def live():
     lab = LiveLab(os.environ.get("MAILOPS_ITEST_LAB", "itest"), int(os.environ.get("MAILOPS_ITEST_BASE", "64")))
-    lab.lab("up", *HOSTS)
+    # SYS_ADMIN lets the full-disk test mount a small tmpfs over /etc/mail.
+    lab.env["LAB_RUN_ARGS"] = "--cap-add SYS_ADMIN"
+    # MAILOPS_REUSE_LAB=1 (with MAILOPS_KEEP_LAB=1 on the run before) skips the set-up while debugging.
+    if not os.environ.get("MAILOPS_REUSE_LAB"):
+        lab.lab("up", *HOSTS)
     try:
-        lab.playbook("lab/prepare.yml", "--limit", "ns1,mx1")
-        lab.playbook("playbooks/site.yml", "--limit", "mx1,client1")
+        if not os.environ.get("MAILOPS_REUSE_LAB"):
+            lab.playbook("lab/prepare.yml", "--limit", "ns1,mx1")
+            lab.playbook("playbooks/site.yml", "--limit", "mx1,client1")
         yield lab
     finally:
         if not os.environ.get("MAILOPS_KEEP_LAB"):

@@ -140,3 +140,39 @@ def test_mail_in_flight_during_reconfiguration_is_delivered_once(live, tmp_path)
     assert not twice, f"delivered more than once: {twice[:5]}"
     bounced = live.sh("client1", f"grep -l -- '{token}' /var/mail/* 2>/dev/null || true", check=False).stdout
     assert bounced.strip() == "", f"bounces on the client: {bounced}"
+
+
+def test_full_etc_mail_and_failed_makemap_keep_the_old_maps(live, tmp_path):
+    """/etc/mail on a tmpfs with a few KB left: the new access source still fits,
+    makemap's new .db does not. The run fails, the old access.db stays in place
+    and keeps answering; once there is room again, the next run rebuilds it."""
+    setup = """set -e
+    cp -a /etc/mail /root/etc-mail-before
+    used=$(du -sk /etc/mail | cut -f1)
+    mount -t tmpfs -o size=$((used + 400))k tmpfs /etc/mail
+    cp -a /root/etc-mail-before/. /etc/mail/
+    free=$(df -k --output=avail /etc/mail | tail -1)
+    dd if=/dev/zero of=/etc/mail/filler bs=1k count=$((free - 6)) 2>/dev/null
+    df -k --output=avail /etc/mail | tail -1"""
+    free = int(live.sh("mx1", setup).stdout.split()[-1])
+    assert 0 < free < 16, free
+    try:
+        before = live.hashes()
+        hv = live.host_vars("mx1")
+        extra = {"sendmail_host_access": hv["sendmail_host_access"] + [
+            {"key": f"Connect:{live.ip('outsider')}", "action": 'ERROR:"550 5.7.1 Disk test"'}]}
+        res = live.converge(extra=extra, check=False, tmp_path=tmp_path)
+        assert res.returncode != 0
+        assert "No space left on device" in res.stdout + res.stderr, res.stdout[-3000:]
+        after = live.hashes()
+        assert after["/etc/mail/access.db"] == before["/etc/mail/access.db"], "access.db must not be touched"
+        assert live.rcpt_codes("outsider", "mx1", "sales@example.test") == [250], "old map still answers"
+        # room again: the same inventory converges, rebuilding the map its source already holds
+        live.sh("mx1", "rm -f /etc/mail/filler")
+        live.converge(extra=extra, tmp_path=tmp_path)
+        out = live.smtp("outsider", "mx1", "sales@example.test")
+        assert out["rcpt"][0][0] == 550 and "Disk test" in out["rcpt"][0][1], out
+    finally:
+        live.sh("mx1", "umount /etc/mail; rm -rf /root/etc-mail-before", check=False)
+    live.converge()
+    assert live.rcpt_codes("outsider", "mx1", "sales@example.test") == [250]
