@@ -12,7 +12,8 @@ export ANSIBLE_STDOUT_CALLBACK=ansible.builtin.default
 logs=$(mktemp -d /tmp/mailops-demo.XXXXXX)
 
 run() {  # run a playbook quietly; show its tail when it fails
-    local log="$logs/$(basename "$1" .yml).log"
+    local log
+    log="$logs/$(basename "$1" .yml).log"
     if ! ansible-playbook "$@" >"$log" 2>&1; then
         tail -60 "$log"; echo "FAILED: ansible-playbook $* (full log: $log)"; exit 1
     fi

@@ -2,6 +2,7 @@
 # Build the lab's base image offline from Debian packages (no registry is reachable).
 # Idempotent: does nothing when an image of the same recipe exists.
 set -euo pipefail
+# shellcheck source=lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 want=$(lab_image_id)
 have=$(podman image inspect --format '{{ index .Labels "mailops.recipe" }}' "$LAB_IMAGE" 2>/dev/null || true)

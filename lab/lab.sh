@@ -13,6 +13,7 @@
 # LAB_RUN_ARGS adds podman run options (the safety tests add SYS_ADMIN to mount
 # a small tmpfs over /etc/mail).
 set -euo pipefail
+# shellcheck source=lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 : "${MAILOPS_LAB:=mailops}"
 : "${MAILOPS_LAB_BASE:=0}"
@@ -28,6 +29,7 @@ DEMO_HOSTS="ns1=2 mx1=3 mx2=4 client1=5 client2=6 outsider=7 spammer=8"
 lab_down() {
     local ids
     ids=$(podman ps -aq --filter "label=mailops.lab=$MAILOPS_LAB")
+    # shellcheck disable=SC2086  # a list of container ids
     [ -n "$ids" ] && podman rm -f -t 0 $ids >/dev/null
     podman network exists "$LAB_NET" && podman network rm -f "$LAB_NET" >/dev/null
     return 0
@@ -35,6 +37,7 @@ lab_down() {
 
 lab_up() {
     local spec short offset ip
+    # shellcheck disable=SC2086  # a list of short=offset words
     [ $# -gt 0 ] || set -- $DEMO_HOSTS
     lab_down
     podman network create --subnet "$LAB_SUBNET" --gateway "$LAB_GATEWAY" --disable-dns \
@@ -42,6 +45,7 @@ lab_up() {
     for spec in "$@"; do
         short=${spec%%=*}; offset=${spec#*=}
         ip="$LAB_PREFIX.$((MAILOPS_LAB_BASE + offset))"
+        # shellcheck disable=SC2086  # LAB_RUN_ARGS is a list of options
         podman run -d --name "$MAILOPS_LAB-$short" --hostname "$short.$MAILOPS_LAB_DOMAIN" \
             --network "$LAB_NET" --ip "$ip" --dns "$LAB_DNS" --dns-search "$MAILOPS_LAB_DOMAIN" \
             --label "mailops.lab=$MAILOPS_LAB" --cap-add NET_ADMIN ${LAB_RUN_ARGS:-} "$LAB_IMAGE" >/dev/null

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared shell settings for the lab scripts: sourced, never run.
 # Every name and subnet is a parameter so that two labs (a helper's and CI's,
 # or molecule's and the demo's) can live side by side on one machine.
