@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,34 +35,13 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / 'tests' / 'integration' / 'dns'))
+import dnslab  # noqa: E402  (the NSD of the DNS integration tests)
+
 COLLECTIONS = REPO / '.cache' / 'collections'
 BIN = Path(sys.executable).parent
 ADDRESS = '198.51.100.10'
 ZONE = 'bench.test'
-
-NSD_CONF = """\
-server:
-  ip-address: 127.0.0.1
-  port: {port}
-  username: ""
-  chroot: ""
-  zonesdir: "{dir}"
-  pidfile: "{dir}/nsd.pid"
-  xfrdfile: "{dir}/xfrd.state"
-  xfrdir: "{dir}"
-  zonelistfile: "{dir}/zone.list"
-  database: ""
-  logfile: "{dir}/nsd.log"
-  server-count: 1
-  verbosity: 1
-  rrl-ratelimit: 0
-remote-control:
-  control-enable: no
-zone:
-  name: "{zone}"
-  zonefile: "{zone}.zone"
-"""
-
 
 def domain_names(count):
     return ['d%05d.%s' % (i, ZONE) for i in range(count)]
@@ -78,48 +56,14 @@ def zone_text(count):
     return '\n'.join(lines) + '\n'
 
 
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-        udp.bind(('127.0.0.1', 0))
-        port = udp.getsockname()[1]
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-            tcp.bind(('127.0.0.1', port))
-        return port
-
-
-class Nsd:
-    def __init__(self, count):
-        import dns.message
-        import dns.query
-        self.dir = Path(tempfile.mkdtemp(prefix='dns-bench-nsd-'))
-        self.port = free_port()
-        (self.dir / (ZONE + '.zone')).write_text(zone_text(count))
-        (self.dir / 'nsd.conf').write_text(NSD_CONF.format(port=self.port, dir=self.dir, zone=ZONE))
-        nsd = shutil.which('nsd') or '/usr/sbin/nsd'
-        self.proc = subprocess.Popen([nsd, '-d', '-c', str(self.dir / 'nsd.conf')],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit('nsd exited: %s' % (self.dir / 'nsd.log').read_text())
-            try:
-                if dns.query.udp(dns.message.make_query(ZONE + '.', 'SOA'), '127.0.0.1', port=self.port,
-                                 timeout=0.3).answer:
-                    return
-            except Exception:
-                time.sleep(0.05)
-        self.stop()
-        raise SystemExit('nsd did not answer')
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
+def start_nsd(count):
+    """NSD serving the bench zone: the one of the DNS integration tests (dnslab.Nsd)."""
+    workdir = tempfile.mkdtemp(prefix='dns-bench-nsd-')
+    try:
+        return dnslab.Nsd(workdir, {ZONE: zone_text(count)}, ready_timeout=30)
+    except RuntimeError as exc:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise SystemExit(str(exc))
 
 
 def bench_loop(port, domains):
@@ -210,7 +154,7 @@ def main():
         parser.error('--runs must be 3 or more (the medians need it)')
 
     domains = domain_names(opts.domains)
-    server = Nsd(opts.domains)
+    server = start_nsd(opts.domains)
     workdir = Path(tempfile.mkdtemp(prefix='dns-bench-'))
     inventory = workdir / 'inventory'
     inventory.write_text('localhost ansible_connection=local ansible_python_interpreter=%s\n' % sys.executable)
@@ -238,6 +182,7 @@ def main():
                 cpu[key].append(used)
     finally:
         server.stop()
+        shutil.rmtree(server.dir, ignore_errors=True)
         shutil.rmtree(workdir, ignore_errors=True)
 
     median = dict((key, statistics.median(values)) for key, values in times.items())

@@ -11,7 +11,8 @@ This is the only place that imports dnspython. The modules check
 What lives here:
 
 * ``dns_argument_spec()``: the options every module shares (nameservers, port,
-  timeout, retries, workers) and ``check_dns_params()`` for their ranges;
+  timeout, retries, workers; documented once, in the doc fragment
+  ``mailops.sendmail.dns``) and ``check_dns_params()`` for their ranges;
 * ``DnsClient``: queries one nameserver set over UDP (TCP when truncated),
   retries timeouts, classifies the outcome (ok, NODATA, NXDOMAIN, SERVFAIL,
   REFUSED, referral, timeout, network error), follows CNAME chains and caches
@@ -66,7 +67,11 @@ LOOKUP_ERRORS = frozenset((STATUS_SERVFAIL, STATUS_REFUSED, STATUS_TIMEOUT, STAT
 
 
 def dns_argument_spec():
-    """Options shared by all modules (documented in each module)."""
+    """Options shared by all modules, to merge into each module's argument_spec.
+
+    Documented in plugins/doc_fragments/dns.py (``extends_documentation_fragment:
+    [mailops.sendmail.dns]``): keep the two in step. A new dict on every call.
+    """
     return dict(
         nameservers=dict(type='list', elements='str'),
         port=dict(type='int', default=53),

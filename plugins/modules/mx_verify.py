@@ -28,15 +28,8 @@ description:
   - "Read-only. Works on the controller (C(delegate_to: localhost)) and on targets."
 author:
   - mailops team (@mailops)
-requirements:
-  - dnspython
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads DNS and behaves the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing is changed, so there is no diff.
+extends_documentation_fragment:
+  - mailops.sendmail.dns
 options:
   domain:
     description:
@@ -75,34 +68,6 @@ options:
     type: list
     elements: str
     choices: [A, AAAA]
-  nameservers:
-    description:
-      - IP addresses (or host names) of the nameservers to ask.
-      - When not given or empty, the system resolver's nameservers (C(/etc/resolv.conf)).
-    type: list
-    elements: str
-  port:
-    description: Port of the nameservers.
-    type: int
-    default: 53
-  timeout:
-    description: Seconds to wait for one answer from one nameserver.
-    type: float
-    default: 3.0
-  retries:
-    description:
-      - How many times to retry a query that timed out (at most O(retries) + 1 tries).
-      - SERVFAIL and REFUSED are not retried; the next nameserver is asked instead.
-    type: int
-    default: 2
-  workers:
-    description:
-      - Maximum number of domains looked up at the same time (threads).
-      - Lookups start one at a time; as soon as they are seen to wait on the network, the
-        remaining domains are spread over up to O(workers) threads. A nameserver on the same
-        machine answers faster than the answers are parsed, and one thread is then fastest.
-    type: int
-    default: 16
 notes:
   - The module fails when any domain fails; RV(checks) and RV(failures) are returned
     either way, so use C(ignore_errors) or C(failed_when) to act on them.

@@ -131,7 +131,11 @@ def free_port():
 
 
 class Nsd:
-    def __init__(self, workdir, zones):
+    """NSD on 127.0.0.1, on a free port, serving ``zones`` (``{zone name: zone file text}``)
+    from ``workdir``; ready once it answers for the SOA of the first zone. Also used by
+    bench/dns_bench.py."""
+
+    def __init__(self, workdir, zones, ready_timeout=15):
         self.dir = Path(workdir)
         self.port = free_port()
         conf = NSD_CONF.format(port=self.port, dir=self.dir)
@@ -141,17 +145,17 @@ class Nsd:
         (self.dir / 'nsd.conf').write_text(conf)
         self.proc = subprocess.Popen([NSD, '-d', '-c', str(self.dir / 'nsd.conf')],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        self._wait_ready()
+        self._wait_ready(next(iter(zones)), ready_timeout)
 
-    def _wait_ready(self):
+    def _wait_ready(self, zone, timeout):
         import dns.message
         import dns.query
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError('nsd exited with %s: %s' % (self.proc.returncode, self.log()))
             try:
-                response = dns.query.udp(dns.message.make_query('dnstest.test.', 'SOA'), '127.0.0.1',
+                response = dns.query.udp(dns.message.make_query(zone + '.', 'SOA'), '127.0.0.1',
                                          port=self.port, timeout=0.3)
                 if response.answer:
                     return

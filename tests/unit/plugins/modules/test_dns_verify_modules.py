@@ -17,6 +17,7 @@ import pytest
 import yaml
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.mailops.sendmail.plugins.doc_fragments.dns import ModuleDocFragment
 from ansible_collections.mailops.sendmail.plugins.module_utils import _dns
 from ansible_collections.mailops.sendmail.plugins.modules import a_verify, mx_verify, ptr_verify
 
@@ -74,7 +75,10 @@ def test_documentation_matches_argument_spec(module, monkeypatch):
     monkeypatch.setattr(module.AnsibleModule, '__init__', fake_init)
     with pytest.raises(Capture):
         module.main()
-    documented = yaml.safe_load(module.DOCUMENTATION)['options']
+    module_doc = yaml.safe_load(module.DOCUMENTATION)
+    assert module_doc['extends_documentation_fragment'] == ['mailops.sendmail.dns']
+    documented = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options']  # the shared options
+    documented.update(module_doc['options'])  # as ansible-doc merges them: the module's own win
     assert sorted(documented) == sorted(captured)
     for name, spec in captured.items():
         doc = documented[name]
