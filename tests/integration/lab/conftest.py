@@ -44,6 +44,9 @@ class LiveLab(Lab):
     def host_vars(self, host: str) -> dict:
         return yaml.safe_load((ROOT / "lab" / "inventory" / "host_vars" / f"{host}.yml").read_text())
 
+    def group_vars(self, group: str) -> dict:
+        return yaml.safe_load((ROOT / "lab" / "inventory" / "group_vars" / f"{group}.yml").read_text())
+
 
 @pytest.fixture(scope="session")
 def live():

@@ -127,7 +127,7 @@ def test_mail_in_flight_during_reconfiguration_is_delivered_once(live, tmp_path)
     extra = {"sendmail_host_virtusertable": vt + [{"address": "flight@example.test", "target": "alice"}],
              "sendmail_host_access": live.host_vars("mx1")["sendmail_host_access"] + [
                  {"key": "From:flight@bad.example.test", "action": "REJECT"}],
-             "sendmail_defines": {"confPRIVACY_FLAGS": "goaway", "confBAD_RCPT_THROTTLE": 3}}
+             "sendmail_defines": {**live.group_vars("all")["sendmail_defines"], "confPRIVACY_FLAGS": "goaway"}}
     live.converge(extra=extra, tmp_path=tmp_path)   # maps + cf change: rebuild and restart while mail flows
     live.converge()                                 # and back again: a second restart
     deadline = time.monotonic() + 180
