@@ -29,5 +29,5 @@ sed -n '/PLAY RECAP/,$p' "$logs/site.log"
 grep -E '^ok: \[mx[0-9]+\] => \{' -A3 "$logs/site.log" | grep -E 'msg' | sed 's/^ */  /' || true
 echo "== checks over real SMTP: lab/checks.yml"
 run lab/checks.yml
-sed -n '/TASK \[SUMMARY\]/,/^$/p' "$logs/checks.log" | grep -E '^ +"' | sed -e 's/^ *"/  /' -e 's/",\?$//'
+sed -n '/TASK \[SUMMARY\]/,/^$/p' "$logs/checks.log" | grep -E '^ +"' | grep -v '"msg"' | sed -e 's/^ *"/  /' -e 's/",\?$//'
 echo "== done. The lab is still running (bash lab/lab.sh down removes it). Logs: $logs"
