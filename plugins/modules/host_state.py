@@ -1,0 +1,260 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, mailops team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: host_state
+short_description: Read, in one call, what the roles need to know about a mail host before changing it
+description:
+  - Reports, for a list of files, whether each exists and its SHA-1 checksum, mode, owner and group
+    (optionally its text); which built files are missing or older than their sources; which packages
+    are not installed; whether a daemon's pid file names a live process; and the listening TCP sockets.
+  - The roles of this collection call it once per host and then skip every template, copy and
+    command whose result is already in place, so that a run that changes nothing costs one round
+    trip to the host instead of one per file. It never changes anything, also not in check mode.
+  - Use the filter P(mailops.sendmail.file_differs#filter) to compare a reported file with the content,
+    owner, group and mode it should have.
+version_added: 1.0.0
+author:
+  - mailops team (@mailops)
+options:
+  paths:
+    description: Files (or directories) to report under RV(files), keyed by the path as given.
+    type: list
+    elements: path
+    default: []
+  return_content:
+    description: Also return the text of each regular file under RV(files) (C(content); undecodable bytes are replaced).
+    type: bool
+    default: false
+  stale:
+    description:
+      - Pairs of a built file and its source. A built file is reported under RV(stale) when its source
+        exists and the built file is missing or older than it (a run that stopped between writing
+        the source and rebuilding from it).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      target:
+        description: The built file, for example C(/etc/mail/access.db).
+        type: path
+        required: true
+      source:
+        description: The file it is built from, for example C(/etc/mail/access).
+        type: path
+        required: true
+  packages:
+    description:
+      - Package names to look up in the Debian package database (C(dpkg-query)); those not installed are
+        returned under RV(packages_missing). Where there is no C(dpkg-query), RV(packages_missing) is null.
+    type: list
+    elements: str
+    default: []
+  pidfile:
+    description: A daemon's pid file; RV(running) tells whether its first line names a live (not zombie) process.
+    type: path
+  listening:
+    description: Return the listening TCP sockets (C(ss -ltnpH)) under RV(listening).
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: Read the state of the files the role manages
+  mailops.sendmail.host_state:
+    paths: [/etc/mail/sendmail.mc, /etc/mail/access]
+    stale:
+      - {target: /etc/mail/access.db, source: /etc/mail/access}
+    packages: [sendmail, m4]
+    pidfile: /run/sendmail/mta/sendmail.pid
+  register: state
+
+- name: Deploy the access map only when it differs
+  ansible.builtin.template:
+    src: access.j2
+    dest: /etc/mail/access
+    owner: root
+    group: root
+    mode: "0644"
+  when: >-
+    state.files['/etc/mail/access']
+    | mailops.sendmail.file_differs(lookup('ansible.builtin.template', 'access.j2'), 'root', 'root', '0644')
+"""
+
+RETURN = r"""
+files:
+  description: One entry per path of O(paths).
+  returned: always
+  type: dict
+  sample:
+    /etc/mail/access:
+      exists: true
+      type: file
+      checksum: 3f786850e387550fdab836ed7e6dc881de23001b
+      mode: "0644"
+      owner: root
+      group: root
+      size: 1234
+stale:
+  description: The O(stale) targets that are missing or older than their source.
+  returned: always
+  type: list
+  elements: str
+  sample: [/etc/mail/access.db]
+packages_missing:
+  description: The O(packages) that are not installed; null when the package database cannot be read.
+  returned: always
+  type: list
+  elements: str
+  sample: [m4]
+running:
+  description: Whether the process named in O(pidfile) is alive; null without O(pidfile).
+  returned: always
+  type: bool
+  sample: true
+listening:
+  description: The lines of C(ss -ltnpH) when O(listening) is true (null where C(ss) is not installed), else an empty list.
+  returned: always
+  type: list
+  elements: str
+"""
+
+import grp
+import hashlib
+import os
+import pwd
+import stat
+
+from ansible.module_utils.basic import AnsibleModule
+
+
+def _name(lookup, ident):
+    try:
+        return lookup(ident)[0]
+    except KeyError:
+        return str(ident)
+
+
+def file_state(path, return_content=False):
+    """The state of one path, as reported under `files`."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return dict(exists=False)
+    kind = 'file' if stat.S_ISREG(info.st_mode) else 'directory' if stat.S_ISDIR(info.st_mode) else 'other'
+    state = dict(exists=True, type=kind, mode='%04o' % stat.S_IMODE(info.st_mode),
+                 owner=_name(pwd.getpwuid, info.st_uid), group=_name(grp.getgrgid, info.st_gid),
+                 size=info.st_size)
+    if kind == 'file':
+        digest = hashlib.sha1()
+        chunks = []
+        with open(path, 'rb') as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b''):
+                digest.update(chunk)
+                if return_content:
+                    chunks.append(chunk)
+        state['checksum'] = digest.hexdigest()
+        if return_content:
+            state['content'] = b''.join(chunks).decode('utf-8', 'replace')
+    return state
+
+
+def stale_targets(pairs):
+    """Targets that are missing or older than their existing source."""
+    stale = []
+    for pair in pairs:
+        try:
+            source = os.stat(pair['source']).st_mtime_ns
+        except FileNotFoundError:
+            continue
+        try:
+            target = os.stat(pair['target']).st_mtime_ns
+        except FileNotFoundError:
+            target = None
+        if target is None or source > target:
+            stale.append(pair['target'])
+    return stale
+
+
+def pid_running(pidfile):
+    """True when the first line of pidfile names a live, non-zombie process."""
+    try:
+        with open(pidfile) as handle:
+            pid = int(handle.readline().strip())
+    except (OSError, ValueError):
+        return False
+    try:
+        with open('/proc/%d/stat' % pid) as handle:
+            fields = handle.read()
+    except OSError:
+        return False
+    return fields[fields.rfind(')') + 2:].split(' ', 1)[0] not in ('Z', 'X')
+
+
+def missing_packages(module, names):
+    if not names:
+        return []
+    dpkg = module.get_bin_path('dpkg-query')
+    if not dpkg:
+        return None
+    rc, out, _err = module.run_command([dpkg, '-W', '-f', '${Package}\t${db:Status-Abbrev}\n'] + list(names),
+                                       environ_update=dict(LC_ALL='C'))
+    installed = set()
+    for line in out.splitlines():
+        name, _sep, status = line.partition('\t')
+        if status.startswith('ii'):
+            installed.add(name.split(':', 1)[0])
+    # rc 1: some names are unknown to dpkg, which is what "missing" means.
+    if rc not in (0, 1):
+        return None
+    return [name for name in names if name not in installed]
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            paths=dict(type='list', elements='path', default=[]),
+            return_content=dict(type='bool', default=False),
+            stale=dict(type='list', elements='dict', default=[], options=dict(
+                target=dict(type='path', required=True),
+                source=dict(type='path', required=True))),
+            packages=dict(type='list', elements='str', default=[]),
+            pidfile=dict(type='path'),
+            listening=dict(type='bool', default=False),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    result = dict(changed=False, files={}, stale=[], packages_missing=[], running=None, listening=[])
+    for path in params['paths']:
+        try:
+            result['files'][path] = file_state(path, params['return_content'])
+        except OSError as exc:
+            module.fail_json(msg='cannot read %s: %s' % (path, exc), **result)
+    result['stale'] = stale_targets(params['stale'])
+    result['packages_missing'] = missing_packages(module, params['packages'])
+    if params['pidfile']:
+        result['running'] = pid_running(params['pidfile'])
+    if params['listening']:
+        ss = module.get_bin_path('ss')
+        if ss:
+            rc, out, err = module.run_command([ss, '-ltnpH'])
+            if rc != 0:
+                module.fail_json(msg='ss -ltnpH failed (rc %d): %s' % (rc, err.strip()), **result)
+            result['listening'] = out.splitlines()
+        else:
+            result['listening'] = None
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,42 @@
+# Copyright (c) mailops team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Compare what mailops.sendmail.host_state reported about a file with what it should be."""
+
+from __future__ import annotations
+
+import hashlib
+
+from ansible.errors import AnsibleFilterError
+
+
+def _mode(value, name):
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value).strip()
+    try:
+        return int(text, 8)
+    except ValueError:
+        raise AnsibleFilterError('file_differs: %s must be an octal mode such as "0644", got %r' % (name, value))
+
+
+def file_differs(state, content, owner=None, group=None, mode=None):
+    """True unless `state` (one entry of host_state's `files`) is a regular file with exactly
+    `content` (text, written as UTF-8) and, where given, that owner, group and mode."""
+    if state is None:
+        return True
+    if not isinstance(state, dict):
+        raise AnsibleFilterError('file_differs: expected one entry of host_state files, got %r' % (state,))
+    if not state.get('exists') or state.get('type') != 'file':
+        return True
+    if not isinstance(content, str):
+        raise AnsibleFilterError('file_differs: content must be text, got %s' % type(content).__name__)
+    if hashlib.sha1(content.encode('utf-8')).hexdigest() != state.get('checksum'):
+        return True
+    if owner is not None and str(owner) != str(state.get('owner')):
+        return True
+    if group is not None and str(group) != str(state.get('group')):
+        return True
+    if mode is not None and _mode(mode, 'mode') != _mode(state.get('mode'), 'the reported mode'):
+        return True
+    return False
