@@ -69,3 +69,72 @@ def test_mc_change_rebuilds_cf_and_restarts(live, tmp_path):
     live.converge()
     out = live.smtp("outsider", "mx1", "sales@example.test", port=2525)
     assert "error" in out and out["connect"] is None, out
+
+
+def _task_results(stdout: str) -> dict:
+    """{task name: the result lines under it} of an ansible-playbook run."""
+    tasks, name = {}, None
+    for line in stdout.splitlines():
+        if line.startswith(("TASK [", "RUNNING HANDLER [")):
+            name = line.split("[", 1)[1].rsplit("]", 1)[0]
+            tasks.setdefault(name, [])
+        elif name and line.strip():
+            tasks[name].append(line)
+    return tasks
+
+
+def test_noop_run_skips_every_file_task(live):
+    """With everything in place, the role reads the host once and skips each template and copy."""
+    live.converge()
+    tasks = _task_results(live.converge().stdout)
+    file_tasks = [t for t in tasks if t.startswith("mailops.sendmail.sendmail : Deploy")
+                  or t.startswith("mailops.sendmail.sendmail : Install the helper")
+                  or t.startswith("mailops.sendmail.fqdn : Write the localhost")]
+    assert len(file_tasks) == 8, sorted(tasks)
+    for task in file_tasks:
+        assert tasks[task] and all(line.startswith("skipping:") for line in tasks[task]), (task, tasks[task])
+    assert any(line.startswith("ok:") for line in tasks["mailops.sendmail.sendmail : Read the state of the host "
+                                                         "(files, packages, daemon, sockets)"])
+
+
+def test_local_edits_are_put_back(live):
+    """A hand edit (content or mode) makes the file differ from what the role read: it is rewritten."""
+    sources = lambda: {path: digest for path, digest in live.hashes().items() if not path.endswith(".db")}  # noqa: E731
+    before = sources()
+    mtimes = live.mtimes()
+    live.sh("mx1", "chmod 0600 /etc/mail/access && echo 'stray: root' >> /etc/aliases")
+    res = live.converge()
+    assert sources() == before
+    assert live.sh("mx1", "stat -c %a /etc/mail/access").stdout.strip() == "644"
+    # the edited aliases were rebuilt from the restored file
+    assert live.mtimes()["/etc/aliases.db"] != mtimes["/etc/aliases.db"]
+    assert live.sh("mx1", "/usr/sbin/sendmail -bv stray 2>&1", check=False).stdout.count("deliverable") == 0
+    assert "changed=0" not in res.stdout.split("PLAY RECAP")[-1]
+
+
+def test_fqdn_ip_defaults_to_the_default_ipv4_address(live, tmp_path):
+    """Without fqdn_ip in the inventory, site.yml gathers the network facts the default needs:
+    /etc/hosts keeps mx1's own address (a fallback to 127.0.1.1 would show up as a change)."""
+    import shutil
+
+    import yaml
+    from lab import ROOT
+
+    inventory = tmp_path / "inventory"
+    shutil.copytree(ROOT / "lab" / "inventory", inventory)
+    all_vars = inventory / "group_vars" / "all.yml"
+    lines = all_vars.read_text().splitlines(keepends=True)
+    setting = [line for line in lines if line.startswith("fqdn_ip:")]
+    assert len(setting) == 1
+    all_vars.write_text("".join(line for line in lines if line not in setting))
+    # every other host keeps its address (the servers' policy names the clients' fqdn_ip)
+    hosts = yaml.safe_load((inventory / "hosts.yml").read_text())
+    names = [h for group in hosts["all"]["children"].values() for h in group.get("hosts", {})]
+    (inventory / "host_vars").mkdir(exist_ok=True)
+    for name in names:
+        if name != "mx1":
+            with open(inventory / "host_vars" / f"{name}.yml", "a") as handle:
+                handle.write("\n" + setting[0])
+    res = live.playbook("playbooks/site.yml", "-i", str(inventory), "--limit", "mx1", "--check", "--diff")
+    assert "changed=0" in res.stdout.split("PLAY RECAP")[-1], res.stdout[-4000:]
+    assert f"{live.ip('mx1')}\tmx1.example.test mx1" in live.sh("mx1", "cat /etc/hosts").stdout
