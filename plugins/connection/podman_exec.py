@@ -130,8 +130,8 @@ class Connection(ConnectionBase):
         super(Connection, self).exec_command(cmd, in_data=in_data, sudoable=sudoable)
         self._connect()
         rc, stdout, stderr = self._run(shlex.split(to_native(cmd, errors='surrogate_or_strict')), in_data=in_data)
-        # podman exec itself fails with 125 (podman), 126/127 (runtime) when the container is not there.
-        if rc == 125 or (rc != 0 and b'no such container' in stderr.lower()):
+        # podman's own failures (no such container, container stopped) exit 125 with "Error: ...".
+        if rc == 125 and stderr.lstrip().startswith(b'Error: '):
             raise AnsibleConnectionFailure('podman exec in container %s failed (rc %d): %s'
                                            % (self._container(), rc, to_native(stderr).strip()))
         return rc, stdout, stderr
