@@ -20,18 +20,16 @@ def _mode(value, name):
         raise AnsibleFilterError('file_differs: %s must be an octal mode such as "0644", got %r' % (name, value))
 
 
-def file_differs(state, content, owner=None, group=None, mode=None):
-    """True unless `state` (one entry of host_state's `files`) is a regular file with exactly
-    `content` (text, written as UTF-8) and, where given, that owner, group and mode."""
+def checksum_differs(state, checksum, owner=None, group=None, mode=None):
+    """True unless `state` (one entry of host_state's `files`) is a regular file whose SHA-1 is
+    `checksum` and, where given, with that owner, group and mode."""
     if state is None:
         return True
     if not isinstance(state, dict):
         raise AnsibleFilterError('file_differs: expected one entry of host_state files, got %r' % (state,))
     if not state.get('exists') or state.get('type') != 'file':
         return True
-    if not isinstance(content, str):
-        raise AnsibleFilterError('file_differs: content must be text, got %s' % type(content).__name__)
-    if hashlib.sha1(content.encode('utf-8')).hexdigest() != state.get('checksum'):
+    if checksum != state.get('checksum'):
         return True
     if owner is not None and str(owner) != str(state.get('owner')):
         return True
@@ -40,3 +38,13 @@ def file_differs(state, content, owner=None, group=None, mode=None):
     if mode is not None and _mode(mode, 'mode') != _mode(state.get('mode'), 'the reported mode'):
         return True
     return False
+
+
+def file_differs(state, content, owner=None, group=None, mode=None):
+    """True unless `state` (one entry of host_state's `files`) is a regular file with exactly
+    `content` (text, written as UTF-8) and, where given, that owner, group and mode."""
+    if state is not None and not isinstance(state, dict):
+        raise AnsibleFilterError('file_differs: expected one entry of host_state files, got %r' % (state,))
+    if not isinstance(content, str):
+        raise AnsibleFilterError('file_differs: content must be text, got %s' % type(content).__name__)
+    return checksum_differs(state, hashlib.sha1(content.encode('utf-8')).hexdigest(), owner, group, mode)
