@@ -18,7 +18,7 @@ description:
   - Privilege escalation is not supported; the tasks run as the container's user (root in the lab).
 author:
   - mailops team
-version_added: 1.0.0
+version_added: 0.2.0
 extends_documentation_fragment:
   - ansible.builtin.connection_pipelining
 options:

@@ -16,7 +16,7 @@ description:
   - Unlike C(lookup('ansible.builtin.template')), it does not deep-copy every variable for each file,
     which with 20,000-entry maps in the inventory costs seconds per file.
   - An action plugin: it always runs on the controller.
-version_added: 1.0.0
+version_added: 0.2.0
 author:
   - mailops team (@mailops)
 options:
