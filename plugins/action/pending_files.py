@@ -30,18 +30,8 @@ try:
 except ImportError:         # ansible-core < 2.19
     _template_vars = None
 
+from ansible_collections.mailops.sendmail.plugins.modules.pending_files import ARGUMENT_SPEC
 from ansible_collections.mailops.sendmail.plugins.plugin_utils._files import checksum_differs, file_differs
-
-_FILE_SPEC = dict(
-    id=dict(type='str', required=True),
-    path=dict(type='str', required=True),
-    template=dict(type='str'),
-    file=dict(type='str'),
-    vars=dict(type='dict', default={}),
-    owner=dict(type='str'),
-    group=dict(type='str'),
-    mode=dict(type='raw'),
-)
 
 
 class ActionModule(ActionBase):
@@ -68,11 +58,7 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
-        _valid, args = self.validate_argument_spec(argument_spec=dict(
-            files=dict(type='list', elements='dict', required=True, options=_FILE_SPEC,
-                       required_one_of=[('template', 'file')], mutually_exclusive=[('template', 'file')]),
-            state=dict(type='dict', required=True),
-        ))
+        _valid, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         pending, seen = [], set()
         for entry in args['files']:
             if entry['id'] in seen:

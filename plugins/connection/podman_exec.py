@@ -117,13 +117,10 @@ class Connection(ConnectionBase):
         cmd = self._exec_argv(argv, interactive)
         display.vvv('EXEC %s' % to_native(b' '.join(shlex.quote(to_native(c)).encode() for c in cmd)),
                     host=self._container())
-        if stdin is not None:
-            proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            stdout, stderr = proc.communicate()
-        else:
-            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if interactive else subprocess.DEVNULL,
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            stdout, stderr = proc.communicate(input=in_data)
+        if stdin is None:
+            stdin = subprocess.PIPE if interactive else subprocess.DEVNULL
+        proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        stdout, stderr = proc.communicate(input=in_data)
         return proc.returncode, stdout, stderr
 
     def exec_command(self, cmd, in_data=None, sudoable=False):

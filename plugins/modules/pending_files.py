@@ -100,24 +100,26 @@ pending:
 
 from ansible.module_utils.basic import AnsibleModule
 
+# Also the argument spec of the action plugin (plugins/action/pending_files.py), which does the work.
+ARGUMENT_SPEC = dict(
+    files=dict(type='list', elements='dict', required=True,
+               required_one_of=[('template', 'file')], mutually_exclusive=[('template', 'file')],
+               options=dict(
+                   id=dict(type='str', required=True),
+                   path=dict(type='str', required=True),
+                   template=dict(type='str'),
+                   file=dict(type='str'),
+                   vars=dict(type='dict', default={}),
+                   owner=dict(type='str'),
+                   group=dict(type='str'),
+                   mode=dict(type='raw'),
+               )),
+    state=dict(type='dict', required=True),
+)
+
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            files=dict(type='list', elements='dict', required=True, options=dict(
-                id=dict(type='str', required=True),
-                path=dict(type='str', required=True),
-                template=dict(type='str'),
-                file=dict(type='str'),
-                vars=dict(type='dict', default={}),
-                owner=dict(type='str'),
-                group=dict(type='str'),
-                mode=dict(type='raw'),
-            )),
-            state=dict(type='dict', required=True),
-        ),
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     module.fail_json(msg='mailops.sendmail.pending_files runs on the controller (its action plugin); '
                          'it cannot run as a module on the host')
 

@@ -43,8 +43,6 @@ def checksum_differs(state, checksum, owner=None, group=None, mode=None):
 def file_differs(state, content, owner=None, group=None, mode=None):
     """True unless `state` (one entry of host_state's `files`) is a regular file with exactly
     `content` (text, written as UTF-8) and, where given, that owner, group and mode."""
-    if state is not None and not isinstance(state, dict):
-        raise AnsibleFilterError('file_differs: expected one entry of host_state files, got %r' % (state,))
     if not isinstance(content, str):
         raise AnsibleFilterError('file_differs: content must be text, got %s' % type(content).__name__)
     return checksum_differs(state, hashlib.sha1(content.encode('utf-8')).hexdigest(), owner, group, mode)
