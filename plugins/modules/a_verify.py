@@ -229,47 +229,59 @@ def verify_names(client, names, expected, record_types, workers):
     return checks, collect_failures(checks, 'name')
 
 
-def main():
-    argument_spec = dict(
-        name=dict(type='str'),
-        names=dict(type='list', elements='str'),
-        expected=dict(type='list', elements='str', required=True),
-        record_types=dict(type='list', elements='str', choices=['A', 'AAAA'], default=['A']),
-    )
-    argument_spec.update(dns_argument_spec())
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        mutually_exclusive=[('name', 'names')],
-        required_one_of=[('name', 'names')],
-        supports_check_mode=True,
-    )
-    if not HAS_DNSPYTHON:
-        module.fail_json(msg=missing_required_lib('dnspython'), exception=DNSPYTHON_IMPORT_ERROR)
-    params = module.params
+# The argument spec, also used by the action plugin (plugins/action/a_verify.py), which runs the check
+# in the controller's own Python when the task runs there.
+ARGUMENT_SPEC = dict(
+    name=dict(type='str'),
+    names=dict(type='list', elements='str'),
+    expected=dict(type='list', elements='str', required=True),
+    record_types=dict(type='list', elements='str', choices=['A', 'AAAA'], default=['A']),
+)
+ARGUMENT_SPEC.update(dns_argument_spec())
+MUTUALLY_EXCLUSIVE = [('name', 'names')]
+REQUIRED_ONE_OF = [('name', 'names')]
+
+
+def run(params):
+    """The check for validated params: ``(result, failed)``."""
     problem = check_dns_params(params)
     if problem:
-        module.fail_json(msg=problem)
+        return dict(msg=problem), True
     try:
         expected = parse_addresses(params['expected'])
     except ValueError as exc:
-        module.fail_json(msg=str(exc))
+        return dict(msg=str(exc)), True
     record_types = list(dict.fromkeys(params['record_types']))
     if not any(addresses_of_type(expected, t) for t in record_types):
-        module.fail_json(msg='expected (%s) has no address for the record types %s' % (
-            join_or_none(addresses_text(expected)), ', '.join(record_types)))
+        problem = 'expected (%s) has no address for the record types %s' % (
+            join_or_none(addresses_text(expected)), ', '.join(record_types))
+        return dict(msg=problem), True
     names = [params['name']] if params['name'] is not None else params['names']
     if not names:
-        module.fail_json(msg='names is empty: give at least one name')
+        return dict(msg='names is empty: give at least one name'), True
     try:
         client = client_from_params(params)
     except DnsConfigError as exc:
-        module.fail_json(msg=str(exc))
+        return dict(msg=str(exc)), True
 
     checks, failures = verify_names(client, names, expected, record_types, params['workers'])
     result = dict(changed=False, checks=checks, failures=failures, msg=summarize(checks, failures, 'names'))
     if params['name'] is not None:
         result['addresses'] = checks[0]['addresses']
-    if failures:
+    return result, bool(failures)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=ARGUMENT_SPEC,
+        mutually_exclusive=MUTUALLY_EXCLUSIVE,
+        required_one_of=REQUIRED_ONE_OF,
+        supports_check_mode=True,
+    )
+    if not HAS_DNSPYTHON:
+        module.fail_json(msg=missing_required_lib('dnspython'), exception=DNSPYTHON_IMPORT_ERROR)
+    result, failed = run(module.params)
+    if failed:
         module.fail_json(**result)
     module.exit_json(**result)
 

@@ -371,49 +371,60 @@ def verify_domains(client, domains, expected, require='any', allow_implicit_mx=F
     return checks, collect_failures(checks, 'domain')
 
 
-def main():
-    argument_spec = dict(
-        domain=dict(type='str'),
-        domains=dict(type='list', elements='str'),
-        expected=dict(type='list', elements='str', required=True),
-        require=dict(type='str', choices=['any', 'all'], default='any'),
-        allow_implicit_mx=dict(type='bool', default=False),
-        record_types=dict(type='list', elements='str', choices=['A', 'AAAA']),
-    )
-    argument_spec.update(dns_argument_spec())
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        mutually_exclusive=[('domain', 'domains')],
-        required_one_of=[('domain', 'domains')],
-        supports_check_mode=True,
-    )
-    if not HAS_DNSPYTHON:
-        module.fail_json(msg=missing_required_lib('dnspython'), exception=DNSPYTHON_IMPORT_ERROR)
-    params = module.params
+# The argument spec, also used by the action plugin (plugins/action/mx_verify.py), which runs the check
+# in the controller's own Python when the task runs there.
+ARGUMENT_SPEC = dict(
+    domain=dict(type='str'),
+    domains=dict(type='list', elements='str'),
+    expected=dict(type='list', elements='str', required=True),
+    require=dict(type='str', choices=['any', 'all'], default='any'),
+    allow_implicit_mx=dict(type='bool', default=False),
+    record_types=dict(type='list', elements='str', choices=['A', 'AAAA']),
+)
+ARGUMENT_SPEC.update(dns_argument_spec())
+MUTUALLY_EXCLUSIVE = [('domain', 'domains')]
+REQUIRED_ONE_OF = [('domain', 'domains')]
+
+
+def run(params):
+    """The check for validated params: ``(result, failed)``."""
     problem = check_dns_params(params)
     if problem:
-        module.fail_json(msg=problem)
+        return dict(msg=problem), True
     try:
         expected = parse_addresses(params['expected'])
     except ValueError as exc:
-        module.fail_json(msg=str(exc))
+        return dict(msg=str(exc)), True
     if not expected:
-        module.fail_json(msg='expected is empty: give the addresses of this mail server')
+        return dict(msg='expected is empty: give the addresses of this mail server'), True
     record_types = list(dict.fromkeys(params['record_types'] or family_types(expected)))
     domains = [params['domain']] if params['domain'] is not None else params['domains']
     if not domains:
-        module.fail_json(msg='domains is empty: give at least one domain')
+        return dict(msg='domains is empty: give at least one domain'), True
     try:
         client = client_from_params(params)
     except DnsConfigError as exc:
-        module.fail_json(msg=str(exc))
+        return dict(msg=str(exc)), True
 
     checks, failures = verify_domains(client, domains, expected, params['require'], params['allow_implicit_mx'],
                                       record_types, params['workers'])
     result = dict(changed=False, checks=checks, failures=failures, msg=summarize(checks, failures, 'domains'))
     if params['domain'] is not None:
         result['mx'] = checks[0]['mx']
-    if failures:
+    return result, bool(failures)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=ARGUMENT_SPEC,
+        mutually_exclusive=MUTUALLY_EXCLUSIVE,
+        required_one_of=REQUIRED_ONE_OF,
+        supports_check_mode=True,
+    )
+    if not HAS_DNSPYTHON:
+        module.fail_json(msg=missing_required_lib('dnspython'), exception=DNSPYTHON_IMPORT_ERROR)
+    result, failed = run(module.params)
+    if failed:
         module.fail_json(**result)
     module.exit_json(**result)
 

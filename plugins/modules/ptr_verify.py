@@ -223,44 +223,55 @@ def verify_addresses(client, addresses, expected_name=None, workers=16):
     return checks, collect_failures(checks, 'address')
 
 
-def main():
-    argument_spec = dict(
-        address=dict(type='str'),
-        addresses=dict(type='list', elements='str'),
-        expected_name=dict(type='str'),
-    )
-    argument_spec.update(dns_argument_spec())
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        mutually_exclusive=[('address', 'addresses')],
-        required_one_of=[('address', 'addresses')],
-        supports_check_mode=True,
-    )
-    if not HAS_DNSPYTHON:
-        module.fail_json(msg=missing_required_lib('dnspython'), exception=DNSPYTHON_IMPORT_ERROR)
-    params = module.params
+# The argument spec, also used by the action plugin (plugins/action/ptr_verify.py), which runs the check
+# in the controller's own Python when the task runs there.
+ARGUMENT_SPEC = dict(
+    address=dict(type='str'),
+    addresses=dict(type='list', elements='str'),
+    expected_name=dict(type='str'),
+)
+ARGUMENT_SPEC.update(dns_argument_spec())
+MUTUALLY_EXCLUSIVE = [('address', 'addresses')]
+REQUIRED_ONE_OF = [('address', 'addresses')]
+
+
+def run(params):
+    """The check for validated params: ``(result, failed)``."""
     problem = check_dns_params(params)
     if problem:
-        module.fail_json(msg=problem)
+        return dict(msg=problem), True
     expected_name = None
     if params['expected_name']:
         try:
             expected_name = normalize_name(params['expected_name'])[1]
         except ValueError as exc:
-            module.fail_json(msg='expected_name: %s' % exc)
+            return dict(msg='expected_name: %s' % exc), True
     addresses = [params['address']] if params['address'] is not None else params['addresses']
     if not addresses:
-        module.fail_json(msg='addresses is empty: give at least one address')
+        return dict(msg='addresses is empty: give at least one address'), True
     try:
         client = client_from_params(params)
     except DnsConfigError as exc:
-        module.fail_json(msg=str(exc))
+        return dict(msg=str(exc)), True
 
     checks, failures = verify_addresses(client, addresses, expected_name, params['workers'])
     result = dict(changed=False, checks=checks, failures=failures, msg=summarize(checks, failures, 'addresses'))
     if params['address'] is not None:
         result['ptr_names'] = checks[0]['ptr_names']
-    if failures:
+    return result, bool(failures)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=ARGUMENT_SPEC,
+        mutually_exclusive=MUTUALLY_EXCLUSIVE,
+        required_one_of=REQUIRED_ONE_OF,
+        supports_check_mode=True,
+    )
+    if not HAS_DNSPYTHON:
+        module.fail_json(msg=missing_required_lib('dnspython'), exception=DNSPYTHON_IMPORT_ERROR)
+    result, failed = run(module.params)
+    if failed:
         module.fail_json(**result)
     module.exit_json(**result)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -463,3 +464,36 @@ def test_adhoc_without_dnspython_reports_missing_library(tmp_path):
     result = json.loads(body)
     assert result['msg'].startswith('Failed to import the required Python library (dnspython) on ')
     assert 'checks' not in result
+
+
+def _adhoc_mx_verify(nsd, tmp_path, interpreter):
+    """(result, -vvv output) of mx_verify run ad hoc on localhost with this Python."""
+    inventory = tmp_path / ('inventory-' + interpreter.name)
+    inventory.write_text('localhost ansible_connection=local ansible_python_interpreter=%s\n' % interpreter)
+    args = json.dumps(dict(domains=['good.dnstest.test', 'mx6.dnstest.test', 'wrong.dnstest.test'], expected=E46,
+                           nameservers=[NS], port=nsd.port, timeout=2, retries=0))
+    proc = subprocess.run([str(BIN / 'ansible'), 'localhost', '-i', str(inventory), '-vvv', '-o',
+                           '-m', 'mailops.sendmail.mx_verify', '-a', args],
+                          env=ansible_env(), capture_output=True, text=True, timeout=120)
+    line = [x for x in proc.stdout.splitlines() if x.startswith('localhost | ')][-1]
+    head, _sep, body = line.partition(' => ')
+    result = json.loads(body)
+    result.pop('invocation', None)
+    return head, result, proc.stdout + proc.stderr
+
+
+def test_controller_python_runs_the_check_in_process_with_the_same_result(nsd, tmp_path):
+    """With the controller's own Python the action runs the check in the worker (no module is
+    executed); with another interpreter path (here the venv's other name for it) the module runs.
+    Both give the same result, failures included."""
+    own = Path((BIN / 'ansible').read_text().splitlines()[0][2:].strip())   # the Python ansible runs with
+    other = own.parent / ('python' if own.name != 'python' else 'python3')
+    assert other.exists()
+    head_in, in_process, log_in = _adhoc_mx_verify(nsd, tmp_path, own)
+    head_module, module, log_module = _adhoc_mx_verify(nsd, tmp_path, other)
+    assert 'EXEC /bin/sh' not in log_in, log_in[-3000:]
+    assert 'EXEC /bin/sh' in log_module, log_module[-3000:]
+    assert head_in == head_module == 'localhost | FAILED!'
+    assert sorted(in_process['failures']) == ['wrong.dnstest.test']
+    assert [c['status'] for c in in_process['checks']] == ['ok', 'ok', 'mismatch']
+    assert in_process == module
