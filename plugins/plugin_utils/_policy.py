@@ -674,6 +674,8 @@ _MAP_SPECS = (
     _MapSpec('dnsbl', 'zone', ('zone', 'message', 'state'), (), _zone_key, _dnsbl_build),
 )
 _LAYERS = ('', 'group_', 'host_')
+# The input keys of the layered maps (access, group_access, host_access, ...); sendmail_<key> in the inventory.
+LAYERED_KEYS = tuple(layer + spec.name for spec in _MAP_SPECS for layer in _LAYERS)
 
 
 def _entry_output(entry: Mapping, folded: str, state: Any, spec: _MapSpec,
@@ -1068,3 +1070,27 @@ def fqdn_errors(name: Any, ip: Any, aliases: Any = None) -> list[str]:
         if problem:
             errors.append(f'fqdn_aliases[{index}] ({alias!r}): {problem}')
     return errors
+
+
+# The maps whose entries the role writes as text (templates access.j2, virtusertable.j2, aliases.j2).
+_MAP_LINES = {
+    'access': lambda entry: f"{entry['key']}\t{entry['action']}",
+    'virtusertable': lambda entry: f"{entry['address']}\t{entry['target']}",
+    'aliases': lambda entry: entry['line'],
+}
+
+
+def policy_texts(policy: Mapping) -> dict:
+    """The policy of :func:`build_policy` with the large maps as ready text.
+
+    ``access``, ``virtusertable`` and ``aliases`` are replaced by
+    ``<name>_text`` (one line per entry, each ending in a newline, exactly what
+    the templates wrote from the lists) and ``<name>_count``: a template then
+    inserts one string instead of looping over tens of thousands of entries.
+    """
+    out = {key: value for key, value in policy.items() if key not in _MAP_LINES}
+    for name, line in _MAP_LINES.items():
+        entries = policy.get(name) or []
+        out[name + '_text'] = ''.join(line(entry) + '\n' for entry in entries)
+        out[name + '_count'] = len(entries)
+    return out

@@ -85,3 +85,20 @@ def test_role_argument_specs_cover_every_default():
         specs = yaml.safe_load((ROOT / "roles" / role / "meta" / "argument_specs.yml").read_text())
         options = specs["argument_specs"]["main"]["options"]
         assert set(defaults) == set(options), (role, set(defaults) ^ set(options))
+
+
+def test_sendmail_entry_points_leave_out_only_the_layered_lists():
+    """'validate' and 'apply' check every setting of 'main' except the layered policy lists, which
+    the policy action validates entry by entry; every entry point has a tasks file."""
+    import yaml
+
+    from ansible_collections.mailops.sendmail.plugins.plugin_utils._policy import LAYERED_KEYS
+    role = ROOT / "roles" / "sendmail"
+    specs = yaml.safe_load((role / "meta" / "argument_specs.yml").read_text())["argument_specs"]
+    layered = {"sendmail_" + key for key in LAYERED_KEYS}
+    main = specs["main"]["options"]
+    assert layered <= set(main)
+    for entry_point in ("validate", "apply"):
+        assert specs[entry_point]["options"] == {k: v for k, v in main.items() if k not in layered}, entry_point
+    for entry_point in specs:
+        assert (role / "tasks" / (entry_point + ".yml")).is_file(), entry_point

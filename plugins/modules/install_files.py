@@ -1,0 +1,278 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, mailops team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: install_files
+short_description: Write several files in one round trip, each checked by a command before it replaces the old one
+description:
+  - Writes every file of O(files) whose content, owner, group or mode differs, in one call to the host. A role that
+    changes five files pays for one connection instead of the six or seven that each M(ansible.builtin.template)
+    task makes (stat, temporary directory, transfer, permissions, copy, clean-up).
+  - Each new content is first written to a temporary file beside the destination and checked with the entry's
+    O(files[].validate) command. Only when every check passed are the files moved into place (each atomically); when
+    one check fails, no file is replaced and the task fails with the command's output. Unknown owners and groups
+    are refused the same way, before any file is replaced.
+  - The action plugin renders O(files[].template) on the controller, exactly as M(ansible.builtin.template) would,
+    and sends the text as O(files[].content).
+  - Supports check mode and diff mode.
+version_added: 0.2.0
+author:
+  - mailops team (@mailops)
+options:
+  files:
+    description: The files to write.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      path:
+        description: The destination on the host; its directory must exist.
+        type: path
+        required: true
+      id:
+        description: A name for the file, returned in RV(changed_ids) when it changed; defaults to O(files[].path).
+        type: str
+      content:
+        description: The text to write. One of O(files[].content) and O(files[].template).
+        type: str
+      template:
+        description:
+          - A template, found and rendered on the controller like the C(src) of M(ansible.builtin.template)
+            (handled by the action plugin).
+        type: str
+      vars:
+        description: More variables for O(files[].template).
+        type: dict
+        default: {}
+      owner:
+        description: The owner of the file; unchanged when omitted.
+        type: str
+      group:
+        description: The group of the file; unchanged when omitted.
+        type: str
+      mode:
+        description: The octal mode of the file, for example C("0644"); unchanged when omitted.
+        type: raw
+      validate:
+        description:
+          - A command that must accept the new content before it replaces the file; C(%s) in it is the path of the
+            temporary file. Runs without a shell.
+        type: str
+  backup:
+    description: Keep a timestamped copy of every file that is replaced.
+    type: bool
+    default: false
+  diff_max_bytes:
+    description:
+      - Files larger than this show no text in diff mode, only that they changed (the action plugin passes
+        the C(MAX_FILE_SIZE_FOR_DIFF) setting).
+    type: int
+    default: 104448
+attributes:
+  action:
+    support: full
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: Write the access map and sendmail.mc where they differ, each checked first
+  mailops.sendmail.install_files:
+    backup: true
+    files:
+      - id: mc
+        path: /etc/mail/sendmail.mc
+        template: sendmail.mc.j2
+        owner: root
+        group: root
+        mode: "0644"
+        validate: /usr/local/sbin/mailops-sendmail check-mc %s
+      - id: access
+        path: /etc/mail/access
+        content: "Connect:198.51.100.5\tRELAY\n"
+        owner: root
+        group: root
+        mode: "0644"
+  register: installed
+
+- name: Rebuild access.db when the access map changed
+  ansible.builtin.command: makemap hash /etc/mail/access < /etc/mail/access
+  when: "'access' in installed.changed_ids"
+  changed_when: true
+"""
+
+RETURN = r"""
+changed_ids:
+  description: The ids (or paths) of the files that changed, in the order given.
+  returned: always
+  type: list
+  elements: str
+  sample: [access]
+backups:
+  description: The backup copy of each replaced file, by path (with O(backup=true)).
+  returned: always
+  type: dict
+  sample: {/etc/mail/access: /etc/mail/access.4242.2026-11-26@20:30:00~}
+"""
+
+import grp
+import os
+import pwd
+import shlex
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
+
+# Also the argument spec of the action plugin (plugins/action/install_files.py).
+ARGUMENT_SPEC = dict(
+    files=dict(type='list', elements='dict', required=True,
+               required_one_of=[('content', 'template')], mutually_exclusive=[('content', 'template')],
+               options=dict(
+                   path=dict(type='path', required=True),
+                   id=dict(type='str'),
+                   content=dict(type='str'),
+                   template=dict(type='str'),
+                   vars=dict(type='dict', default={}),
+                   owner=dict(type='str'),
+                   group=dict(type='str'),
+                   mode=dict(type='raw'),
+                   validate=dict(type='str'),
+               )),
+    backup=dict(type='bool', default=False),
+    diff_max_bytes=dict(type='int', default=104448),
+)
+
+
+def _read(path):
+    try:
+        with open(path, 'rb') as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+def _owner_problem(entry):
+    """Why the owner or group cannot be set (checked before any file is replaced), or None."""
+    for field, lookup in (('owner', pwd.getpwnam), ('group', grp.getgrnam)):
+        name = entry[field]
+        if name is None or name.isdigit():
+            continue
+        try:
+            lookup(name)
+        except KeyError:
+            return 'no such %s: %s' % ('user' if field == 'owner' else 'group', name)
+    return None
+
+
+def _file_args(module, entry, path):
+    return module.load_file_common_arguments(dict(path=path, owner=entry['owner'], group=entry['group'],
+                                                  mode=entry['mode']))
+
+
+def _diff(entry, old, new, limit):
+    diff = dict(before_header=entry['path'], after_header=entry['path'])
+    if max(len(old or b''), len(new)) > limit:
+        diff.update(before='', after='', dst_larger=limit)
+    else:
+        diff.update(before=to_text(old or b''), after=to_text(new))
+    return diff
+
+
+def _validate(module, entry, tmp):
+    command = entry['validate']
+    if '%s' not in command:
+        module.fail_json(msg='%s: validate must contain %%s: %s' % (entry['path'], command))
+    rc, out, err = module.run_command(command % tmp)
+    if rc != 0:
+        return '%s: the new content was refused (rc %d) by %s: %s' % (
+            entry['path'], rc, command, (to_native(err) + to_native(out)).strip())
+    return None
+
+
+def _check_entries(module):
+    """[(entry, new bytes, old bytes or None, content differs)] and the errors of the entries."""
+    out, errors, seen = [], [], set()
+    for entry in module.params['files']:
+        path = entry['path']
+        if path in seen:
+            errors.append('%s is given twice' % path)
+            continue
+        seen.add(path)
+        if entry['content'] is None:
+            errors.append('%s: no content (a template is rendered by the action plugin on the controller)' % path)
+            continue
+        if not os.path.isdir(os.path.dirname(path) or '/'):
+            errors.append('%s: the directory %s does not exist' % (path, os.path.dirname(path)))
+            continue
+        if os.path.isdir(path):
+            errors.append('%s is a directory' % path)
+            continue
+        problem = _owner_problem(entry)
+        if problem:
+            errors.append('%s: %s' % (path, problem))
+            continue
+        new = to_bytes(entry['content'])
+        old = _read(path)
+        out.append((entry, new, old, old != new))
+    return out, errors
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    entries, errors = _check_entries(module)
+    if errors:
+        module.fail_json(msg='; '.join(errors))
+    temps, changed_ids, backups, diffs = {}, [], {}, []
+    try:
+        # 1. every new content beside its destination, checked: nothing is replaced unless all pass
+        for entry, new, _old, differs in entries:
+            if not differs or not entry['validate'] or module.check_mode:
+                continue
+            directory, name = os.path.split(entry['path'])
+            handle, tmp = tempfile.mkstemp(dir=directory, prefix='.%s.' % name, suffix='.new')
+            temps[entry['path']] = tmp
+            with os.fdopen(handle, 'wb') as stream:
+                stream.write(new)
+            problem = _validate(module, entry, shlex.quote(tmp))
+            if problem:
+                errors.append(problem)
+        if errors:
+            module.fail_json(msg='No file was replaced. ' + '; '.join(errors))
+        # 2. into place, then owner, group and mode
+        for entry, new, old, differs in entries:
+            path, file_changed = entry['path'], differs
+            if differs and not module.check_mode:
+                if module.params['backup'] and old is not None:
+                    backups[path] = module.backup_local(path)
+                tmp = temps.pop(path, None)
+                if tmp is None:
+                    handle, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix='.%s.' % os.path.basename(path),
+                                                   suffix='.new')
+                    with os.fdopen(handle, 'wb') as stream:
+                        stream.write(new)
+                module.atomic_move(tmp, path, unsafe_writes=False)
+            if old is not None or not module.check_mode:
+                file_changed = module.set_fs_attributes_if_different(_file_args(module, entry, path), file_changed)
+            if file_changed:
+                changed_ids.append(entry['id'] or path)
+                if module._diff and differs:
+                    diffs.append(_diff(entry, old, new, module.params['diff_max_bytes']))
+    finally:
+        for tmp in temps.values():
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    result = dict(changed=bool(changed_ids), changed_ids=changed_ids, backups=backups)
+    if diffs:
+        result['diff'] = diffs
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,162 @@
+"""The sendmail_policy action, run for real by ansible-playbook on localhost, against the filter.
+
+The action reads sendmail_<layered key> from the host's variables; the filter
+gets the same layers in one dict.  Both must give the same policy, the
+action's with access, virtusertable and aliases as text (policy_texts).
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ansible_collections.mailops.sendmail.plugins.plugin_utils._policy import LAYERED_KEYS, policy_texts
+
+REPO = Path(__file__).resolve().parents[4]
+BIN = Path(sys.executable).parent
+
+LISTEN = [{'name': 'MTA', 'port': 'smtp', 'addr': '127.0.0.1'}]
+LAYERS = {
+    'sendmail_access': [{'key': 'From:{{ my_domain }}', 'action': 'REJECT'},
+                        {'key': 'example.com', 'action': 'OK'}, {'key': '10.1', 'action': 'RELAY'}],
+    'sendmail_group_access': '{{ group_access_list }}',            # a whole layer as one template
+    'sendmail_host_access': [{'key': '10.1', 'state': 'absent'}, {'key': 'To:{{ my_domain }}', 'action': 'RELAY'}],
+    'sendmail_virtusertable': [{'address': 'info@{{ my_domain }}', 'target': 'alice'},
+                               {'address': '@example.com', 'target': 'error:nouser User unknown'}],
+    'sendmail_host_virtusertable': [{'address': 'INFO@example.org', 'target': 'carol'}],
+    'sendmail_aliases': [{'name': 'root', 'members': ['admin', 'ops@{{ my_domain }}']}],
+    'sendmail_group_aliases': [{'name': 'abuse', 'members': 'root'}],
+    'sendmail_relay_domains': ['{{ my_domain }}'],
+    'sendmail_host_dnsbl': [{'zone': 'bl.{{ my_domain }}'}],
+}
+PLAY_VARS = dict(
+    LAYERS,
+    my_domain='example.org',
+    listen=LISTEN,
+    group_access_list=[{'key': 'Connect:192.0.2', 'action': 'RELAY'},
+                       {'key': 'EXAMPLE.com', 'action': "{{ 'REJ' ~ 'ECT' }}"}],
+    # The filter's input: the same layers, under the filter's keys.
+    filter_input=dict({key: '{{ sendmail_%s }}' % key for key in LAYERED_KEYS if 'sendmail_' + key in LAYERS},
+                      mode='server', listen='{{ listen }}'),
+)
+POLICY_TASK = {'mailops.sendmail.sendmail_policy': {'settings': {'mode': 'server', 'listen': '{{ listen }}'}}}
+PLAYBOOK = [{
+    'name': 'The sendmail_policy action and filter',
+    'hosts': 'localhost',
+    'connection': 'local',
+    'gather_facts': False,
+    'vars': PLAY_VARS,
+    'tasks': [
+        dict(name='Action', register='merged', **POLICY_TASK),
+        {'name': 'Filter', 'ansible.builtin.debug': {'msg': '{{ filter_input | mailops.sendmail.sendmail_policy }}'}},
+        dict(name='Action in check mode', check_mode=True, **POLICY_TASK),
+        dict(name='Action with errors', **POLICY_TASK, vars={
+            'sendmail_host_access': [{'key': 'To:{{ my_domain }}', 'action': 'RELAY'},
+                                     {'key': 'example.net', 'action': 'BOGUS'}],
+            'sendmail_group_virtusertable': 'info@example.org alice',
+            'sendmail_host_dnsbl': '{{ my_domain }}',
+        }),
+        dict(name='Action with a layer rendering to template text', ignore_errors=True, **POLICY_TASK, vars={
+            'sendmail_host_dnsbl': '{% raw %}{{ not_a_template }}{% endraw %}',
+        }),
+    ],
+}]
+
+
+def ansible_env(tmp_path):
+    env = dict(os.environ)
+    env.update({
+        'ANSIBLE_CONFIG': str(REPO / 'ansible.cfg'),
+        'ANSIBLE_COLLECTIONS_PATH': str(REPO / '.cache' / 'collections'),
+        'ANSIBLE_STDOUT_CALLBACK': 'json',
+        'ANSIBLE_LOCALHOST_WARNING': 'false',
+        'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'false',
+        'ANSIBLE_NOCOLOR': '1',
+        'ANSIBLE_LOCAL_TEMP': str(tmp_path / 'tmp'),
+    })
+    return env
+
+
+@pytest.fixture(scope='module')
+def results(tmp_path_factory):
+    """The result of each task of the playbook on localhost, by task name (run once for the module)."""
+    tmp_path = tmp_path_factory.mktemp('policy_action')
+    (tmp_path / 'play.yml').write_text(yaml.safe_dump(PLAYBOOK, sort_keys=False))
+    proc = subprocess.run(
+        [str(BIN / 'ansible-playbook'), '-i', 'localhost,', str(tmp_path / 'play.yml')],
+        cwd=tmp_path, env=ansible_env(tmp_path), capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    tasks = json.loads(proc.stdout)['plays'][0]['tasks']
+    return {task['task']['name']: task['hosts']['localhost'] for task in tasks}
+
+
+def test_action_equals_policy_texts_of_the_filter(results):
+    """The action's policy is the filter's result with the three maps as text."""
+    action, filtered = results['Action']['policy'], results['Filter']['msg']
+    assert action['errors'] == [] and filtered['errors'] == []
+    assert action == policy_texts(filtered)
+
+
+def test_texts_are_the_lines_of_the_filter_lists(results):
+    action, filtered = results['Action']['policy'], results['Filter']['msg']
+    assert action['access_text'] == ''.join(f"{e['key']}\t{e['action']}\n" for e in filtered['access'])
+    assert action['virtusertable_text'] == ''.join(
+        f"{e['address']}\t{e['target']}\n" for e in filtered['virtusertable'])
+    assert action['aliases_text'] == ''.join(e['line'] + '\n' for e in filtered['aliases'])
+    assert (action['access_count'], action['virtusertable_count'], action['aliases_count']) == (
+        len(filtered['access']), len(filtered['virtusertable']), len(filtered['aliases']))
+    for name in ('access', 'virtusertable', 'aliases'):
+        assert name not in action
+
+
+def test_templates_are_rendered(results):
+    """Templated entries, a templated field and a layer given as one template all arrive rendered."""
+    policy = results['Action']['policy']
+    assert policy['access_text'] == ('From:example.org\tREJECT\n'
+                                     'EXAMPLE.com\tREJECT\n'
+                                     'Connect:192.0.2\tRELAY\n'
+                                     'To:example.org\tRELAY\n')
+    assert policy['virtusertable_text'] == 'info@example.org\tcarol\n@example.com\terror:nouser User unknown\n'
+    assert policy['aliases_text'] == ('mailer-daemon: postmaster\npostmaster: root\n'
+                                      'root: admin,ops@example.org\nabuse: root\n')
+    assert policy['relay_domains'] == ['example.org']
+    assert [d['zone'] for d in policy['dnsbl']] == ['bl.example.org']
+    assert policy['listen'] == [{'name': 'MTA', 'port': 25, 'addr': '127.0.0.1', 'family': 'inet'}]
+    assert '{{' not in json.dumps(policy)
+
+
+def test_errors_name_the_variable(results):
+    """A bad entry is named sendmail_host_access[index]; a layer that is no list is named by its variable."""
+    result = results['Action with errors']
+    assert result['policy']['errors'] == [
+        "sendmail_host_access[1] (key 'example.net'): unknown action 'BOGUS': "
+        'use one of OK, RELAY, REJECT, DISCARD, SKIP or ERROR:"5NN text"',
+        'sendmail_group_virtusertable: must be a list, got a string',
+        'sendmail_host_dnsbl: must be a list, got a string',
+    ]
+    # The task's host layer replaces the play's: 10.1 is no longer removed, the BOGUS entry is left out.
+    assert result['policy']['access_text'] == ('From:example.org\tREJECT\nEXAMPLE.com\tREJECT\n10.1\tRELAY\n'
+                                               'Connect:192.0.2\tRELAY\nTo:example.org\tRELAY\n')
+    assert result['policy']['dnsbl'] == []
+    assert result.get('failed', False) is False
+
+
+@pytest.mark.parametrize('task', ['Action', 'Action in check mode', 'Action with errors'])
+def test_action_changes_nothing(results, task):
+    assert results[task]['changed'] is False
+    assert 'skipped' not in results[task]
+
+
+def test_check_mode_gives_the_same_policy(results):
+    assert results['Action in check mode']['policy'] == results['Action']['policy']
+
+
+def test_layer_rendering_to_template_text_is_reported(results):
+    """A layer whose template renders to a string with "{{" in it is a string, not a list: an error, no failure."""
+    result = results['Action with a layer rendering to template text']
+    assert result.get('failed', False) is False, result.get('msg')
+    assert result['policy']['errors'] == ['sendmail_host_dnsbl: must be a list, got a string']

@@ -1,0 +1,236 @@
+"""install_files: main() run in-process on real files in tmp_path."""
+
+import grp
+import json
+import os
+import pwd
+import stat
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.mailops.sendmail.plugins.modules import install_files
+
+OWNER = pwd.getpwuid(os.getuid()).pw_name
+GROUP = grp.getgrgid(os.getgid()).gr_name
+
+
+def run_module(capsys, files, **args):
+    """(exit code, JSON result) of the module's main() with these arguments."""
+    with patch_module_args(dict(args, files=files)):
+        with pytest.raises(SystemExit) as exc:
+            install_files.main()
+    return exc.value.code, json.loads(capsys.readouterr().out)
+
+
+def entry(path, content, **over):
+    """A files[] entry owned by the current user, mode 0644 unless overridden."""
+    return dict(dict(path=str(path), content=content, owner=OWNER, group=GROUP, mode='0644'), **over)
+
+
+def mode_of(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def leftovers(directory):
+    """Temporary files (.name.*.new) of the module left in directory."""
+    return sorted(p.name for p in directory.iterdir() if p.name.startswith('.') and p.name.endswith('.new'))
+
+
+def frozen(path):
+    """A file's identity and times, to prove it was not rewritten."""
+    os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    st = os.stat(path)
+    return st.st_ino, st.st_mtime_ns, st.st_ctime_ns
+
+
+def test_new_and_changed_files_are_written_and_ids_kept_in_order(tmp_path, capsys):
+    """Content and mode land on disk; changed_ids follows the given order, the path standing in for a missing id."""
+    changed, new, same = tmp_path / 'access', tmp_path / 'aliases', tmp_path / 'virtusertable'
+    changed.write_text('old\n')
+    changed.chmod(0o600)
+    same.write_text('same\n')
+    same.chmod(0o644)
+    rc, result = run_module(capsys, [
+        entry(changed, 'Connect:10\tRELAY\n', id='zz-access', mode='0640'),
+        entry(same, 'same\n', id='virtusertable'),
+        entry(new, 'postmaster: root\n'),
+    ])
+    assert rc == 0, result
+    assert result['changed'] is True
+    assert result['changed_ids'] == ['zz-access', str(new)]
+    assert result['backups'] == {}
+    assert changed.read_text() == 'Connect:10\tRELAY\n' and mode_of(changed) == 0o640
+    assert new.read_text() == 'postmaster: root\n' and mode_of(new) == 0o644
+    assert (os.stat(new).st_uid, os.stat(new).st_gid) == (os.getuid(), os.getgid())
+    assert leftovers(tmp_path) == []
+
+
+def test_unchanged_file_is_not_rewritten(tmp_path, capsys):
+    """Same content, owner, group and mode: changed=False and the file keeps its inode and mtime."""
+    path = tmp_path / 'access'
+    path.write_text('Connect:10\tRELAY\n')
+    path.chmod(0o644)
+    before = frozen(path)
+    rc, result = run_module(capsys, [entry(path, 'Connect:10\tRELAY\n', id='access', validate='/bin/false %s')])
+    assert rc == 0, result
+    assert (result['changed'], result['changed_ids']) == (False, [])
+    st = os.stat(path)
+    assert (st.st_ino, st.st_mtime_ns, st.st_ctime_ns) == before
+    assert 'diff' not in result
+
+
+def test_mode_only_difference_is_fixed_and_reported(tmp_path, capsys):
+    """A wrong mode alone is corrected in place (same inode, same content) and the id is reported."""
+    path = tmp_path / 'access'
+    path.write_text('x\n')
+    path.chmod(0o600)
+    inode = os.stat(path).st_ino
+    rc, result = run_module(capsys, [entry(path, 'x\n', id='access', mode='0644')], _ansible_diff=True)
+    assert rc == 0, result
+    assert (result['changed'], result['changed_ids']) == (True, ['access'])
+    assert mode_of(path) == 0o644
+    assert os.stat(path).st_ino == inode and path.read_text() == 'x\n'
+
+
+@pytest.mark.parametrize('validate', ["/bin/sh -c 'grep -q ok %s'", '/bin/false %s'])
+def test_failed_validate_replaces_no_file(tmp_path, capsys, validate):
+    """One refused entry fails the task naming its path; no file of the call changes, no temporary file stays."""
+    checked, other = tmp_path / 'sendmail.mc', tmp_path / 'access'
+    checked.write_text('ok old\n')
+    other.write_text('old access\n')
+    rc, result = run_module(capsys, [
+        entry(other, 'new access\n', id='access'),
+        entry(checked, 'not good\n', id='mc', validate=validate),
+    ])
+    assert rc == 1
+    assert result['failed'] is True
+    assert result['msg'].startswith('No file was replaced. %s: the new content was refused (rc 1) by %s'
+                                    % (checked, validate))
+    assert checked.read_text() == 'ok old\n'
+    assert other.read_text() == 'old access\n'
+    assert leftovers(tmp_path) == []
+
+
+def test_passing_validate_sees_the_new_content(tmp_path, capsys):
+    """validate runs on a temporary file beside the destination holding the new text; then the file is replaced."""
+    path, seen, name = tmp_path / 'sendmail.mc', tmp_path / 'seen-by-validate', tmp_path / 'name-seen'
+    path.write_text('old\n')
+    copy = """/bin/sh -c 'grep -q new "$0" && cp "$0" %s && echo "$0" > %s' %%s""" % (seen, name)
+    rc, result = run_module(capsys, [
+        entry(path, 'new ok\n', id='mc', validate=copy),
+        entry(tmp_path / 'access', 'fresh\n', validate="/bin/sh -c 'grep -q fresh %s'"),
+    ])
+    assert rc == 0, result
+    assert result['changed_ids'] == ['mc', str(tmp_path / 'access')]
+    assert seen.read_text() == 'new ok\n'
+    checked = name.read_text().strip()
+    assert os.path.dirname(checked) == str(tmp_path)
+    assert os.path.basename(checked).startswith('.sendmail.mc.') and checked.endswith('.new')
+    assert path.read_text() == 'new ok\n'
+    assert leftovers(tmp_path) == []
+
+
+def test_check_mode_changes_nothing_and_shows_the_diff(tmp_path, capsys):
+    """Check mode with diff: reported changed with before/after, but nothing on disk moves."""
+    changed, new = tmp_path / 'access', tmp_path / 'aliases'
+    changed.write_text('old\n')
+    changed.chmod(0o600)
+    before = frozen(changed)
+    rc, result = run_module(capsys, [entry(changed, 'new\n', id='access'), entry(new, 'root: admin\n', id='aliases')],
+                            backup=True, _ansible_check_mode=True, _ansible_diff=True)
+    assert rc == 0, result
+    assert (result['changed'], result['changed_ids']) == (True, ['access', 'aliases'])
+    assert result['diff'] == [
+        dict(before_header=str(changed), after_header=str(changed), before='old\n', after='new\n'),
+        dict(before_header=str(new), after_header=str(new), before='', after='root: admin\n'),
+    ]
+    st = os.stat(changed)
+    assert (st.st_ino, st.st_mtime_ns, st.st_ctime_ns) == before
+    assert changed.read_text() == 'old\n' and mode_of(changed) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['access']
+
+
+def test_check_mode_without_diff_returns_no_diff(tmp_path, capsys):
+    """Without _ansible_diff the result has no diff, even when a file would change."""
+    path = tmp_path / 'access'
+    path.write_text('old\n')
+    rc, result = run_module(capsys, [entry(path, 'new\n')], _ansible_check_mode=True)
+    assert rc == 0 and result['changed'] is True
+    assert 'diff' not in result
+    assert path.read_text() == 'old\n'
+
+
+def test_large_file_diff_has_no_text(tmp_path, capsys):
+    """A file larger than diff_max_bytes shows that it changed, not its text."""
+    path = tmp_path / 'access'
+    path.write_text('old\n')
+    big = 'x' * 200 + '\n'
+    rc, result = run_module(capsys, [entry(path, big, id='access')], diff_max_bytes=100, _ansible_diff=True)
+    assert rc == 0, result
+    assert result['diff'] == [dict(before_header=str(path), after_header=str(path), before='', after='',
+                                   dst_larger=100)]
+    assert path.read_text() == big
+
+
+def test_backup_keeps_the_old_content(tmp_path, capsys):
+    """backup=true returns, per replaced file, a copy holding the old content; a new file has none."""
+    path, new = tmp_path / 'access', tmp_path / 'aliases'
+    path.write_text('old\n')
+    rc, result = run_module(capsys, [entry(path, 'new\n'), entry(new, 'a: b\n')], backup=True)
+    assert rc == 0, result
+    assert list(result['backups']) == [str(path)]
+    backup = result['backups'][str(path)]
+    assert os.path.dirname(backup) == str(tmp_path) and backup != str(path)
+    with open(backup) as handle:
+        assert handle.read() == 'old\n'
+    assert path.read_text() == 'new\n'
+
+
+def test_same_path_twice_is_refused(tmp_path, capsys):
+    path = tmp_path / 'access'
+    path.write_text('old\n')
+    rc, result = run_module(capsys, [entry(path, 'one\n'), entry(path, 'two\n', id='again')])
+    assert rc == 1
+    assert result['msg'] == '%s is given twice' % path
+    assert path.read_text() == 'old\n'
+
+
+def test_missing_directory_is_refused(tmp_path, capsys):
+    path = tmp_path / 'no-such-dir' / 'access'
+    rc, result = run_module(capsys, [entry(path, 'x\n')])
+    assert rc == 1
+    assert result['msg'] == '%s: the directory %s does not exist' % (path, tmp_path / 'no-such-dir')
+    assert not path.parent.exists()
+
+
+def test_template_without_content_is_refused(tmp_path, capsys):
+    """A template is rendered by the action plugin; the module alone refuses an entry without content."""
+    path = tmp_path / 'sendmail.mc'
+    rc, result = run_module(capsys, [dict(path=str(path), template='sendmail.mc.j2')])
+    assert rc == 1
+    assert result['msg'] == ('%s: no content (a template is rendered by the action plugin on the controller)'
+                             % path)
+    assert not path.exists()
+
+
+def test_path_that_is_a_directory_is_refused(tmp_path, capsys):
+    """A destination that is a directory fails the task with a message naming it."""
+    path = tmp_path / 'access'
+    path.mkdir()
+    rc, result = run_module(capsys, [entry(path, 'x\n')])
+    assert rc == 1
+    assert str(path) in result['msg']
+    assert path.is_dir() and list(path.iterdir()) == []
+
+
+def test_unknown_owner_is_refused_before_any_file_is_replaced(tmp_path, capsys):
+    """An owner that does not exist fails the call before the first file is moved into place."""
+    first, second = tmp_path / 'first', tmp_path / 'second'
+    first.write_text('old first\n')
+    second.write_text('old second\n')
+    bad = dict(entry(second, 'new second\n'), owner='no-such-user-mailops')
+    rc, result = run_module(capsys, [entry(first, 'new first\n'), bad])
+    assert rc == 1
+    assert 'no such user: no-such-user-mailops' in result['msg'] and str(second) in result['msg']
+    assert first.read_text() == 'old first\n' and second.read_text() == 'old second\n'
