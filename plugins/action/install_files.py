@@ -37,7 +37,8 @@ class ActionModule(ActionBase):
         if not files:
             result.update(changed=False, changed_ids=[], backups={})
             return result
-        module_args = dict(files=files, backup=args['backup'], diff_max_bytes=C.MAX_FILE_SIZE_FOR_DIFF)
+        module_args = dict(files=files, backup=args['backup'],
+                           diff_max_bytes=args['diff_max_bytes'] or C.MAX_FILE_SIZE_FOR_DIFF)
         result.update(self._execute_module(module_name='mailops.sendmail.install_files', module_args=module_args,
                                            task_vars=task_vars))
         return result

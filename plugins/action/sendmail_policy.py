@@ -28,7 +28,8 @@ def _has_template(value):
         return any(_has_template(key) or _has_template(item) for key, item in value.items())
     if isinstance(value, (list, tuple)):
         return any(_has_template(item) for item in value)
-    return False
+    # Anything else but plain scalars (an inline !vault value, for one) is left to the templar.
+    return not isinstance(value, (bool, int, float, type(None)))
 
 
 class ActionModule(ActionBase):

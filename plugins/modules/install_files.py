@@ -68,10 +68,9 @@ options:
     default: false
   diff_max_bytes:
     description:
-      - Files larger than this show no text in diff mode, only that they changed (the action plugin passes
-        the C(MAX_FILE_SIZE_FOR_DIFF) setting).
+      - Files larger than this show no text in diff mode, only that they changed. When omitted, the action plugin
+        passes the C(MAX_FILE_SIZE_FOR_DIFF) setting (104448 by default).
     type: int
-    default: 104448
 attributes:
   action:
     support: full
@@ -146,7 +145,7 @@ ARGUMENT_SPEC = dict(
                    validate=dict(type='str'),
                )),
     backup=dict(type='bool', default=False),
-    diff_max_bytes=dict(type='int', default=104448),
+    diff_max_bytes=dict(type='int'),
 )
 
 
@@ -171,6 +170,21 @@ def _owner_problem(entry):
     return None
 
 
+def _mode_problem(module, entry):
+    """Why the mode cannot be applied (checked before any file is replaced), or None."""
+    mode = entry['mode']
+    if mode is None or isinstance(mode, int):
+        return None
+    try:
+        if str(mode).isdigit():
+            int(str(mode), 8)
+        else:
+            module._symbolic_mode_to_octal(os.stat('/'), str(mode))
+    except (ValueError, TypeError) as exc:
+        return 'mode %r is not valid: %s' % (mode, exc)
+    return None
+
+
 def _file_args(module, entry, path):
     return module.load_file_common_arguments(dict(path=path, owner=entry['owner'], group=entry['group'],
                                                   mode=entry['mode']))
@@ -181,7 +195,7 @@ def _diff(entry, old, new, limit):
     if max(len(old or b''), len(new)) > limit:
         diff.update(before='', after='', dst_larger=limit)
     else:
-        diff.update(before=to_text(old or b''), after=to_text(new))
+        diff.update(before=to_text(old or b'', errors='replace'), after=to_text(new, errors='replace'))
     return diff
 
 
@@ -209,12 +223,15 @@ def _check_entries(module):
             errors.append('%s: no content (a template is rendered by the action plugin on the controller)' % path)
             continue
         if not os.path.isdir(os.path.dirname(path) or '/'):
+            if module.check_mode:   # a directory created earlier in the same run: the file would be new
+                out.append((entry, to_bytes(entry['content']), None, True))
+                continue
             errors.append('%s: the directory %s does not exist' % (path, os.path.dirname(path)))
             continue
         if os.path.isdir(path):
             errors.append('%s is a directory' % path)
             continue
-        problem = _owner_problem(entry)
+        problem = None if module.check_mode else _owner_problem(entry) or _mode_problem(module, entry)
         if problem:
             errors.append('%s: %s' % (path, problem))
             continue
@@ -224,46 +241,53 @@ def _check_entries(module):
     return out, errors
 
 
+def _write_temp(path, data):
+    """A new temporary file beside path with data in it; its name."""
+    handle, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix='.%s.' % os.path.basename(path), suffix='.new')
+    with os.fdopen(handle, 'wb') as stream:
+        stream.write(data)
+    return tmp
+
+
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     entries, errors = _check_entries(module)
     if errors:
-        module.fail_json(msg='; '.join(errors))
+        module.fail_json(msg='; '.join(errors), changed=False, changed_ids=[], backups={})
+    limit = module.params['diff_max_bytes'] or 104448
     temps, changed_ids, backups, diffs = {}, [], {}, []
     try:
         # 1. every new content beside its destination, checked: nothing is replaced unless all pass
         for entry, new, _old, differs in entries:
-            if not differs or not entry['validate'] or module.check_mode:
+            if not differs or module.check_mode:
                 continue
-            directory, name = os.path.split(entry['path'])
-            handle, tmp = tempfile.mkstemp(dir=directory, prefix='.%s.' % name, suffix='.new')
-            temps[entry['path']] = tmp
-            with os.fdopen(handle, 'wb') as stream:
-                stream.write(new)
-            problem = _validate(module, entry, shlex.quote(tmp))
+            temps[entry['path']] = tmp = _write_temp(entry['path'], new)
+            problem = _validate(module, entry, shlex.quote(tmp)) if entry['validate'] else None
             if problem:
                 errors.append(problem)
         if errors:
-            module.fail_json(msg='No file was replaced. ' + '; '.join(errors))
-        # 2. into place, then owner, group and mode
+            module.fail_json(msg='No file was replaced. ' + '; '.join(errors), changed=False, changed_ids=[],
+                             backups={})
+        # 2. into place, then owner, group and mode; a failure here still reports what changed
         for entry, new, old, differs in entries:
             path, file_changed = entry['path'], differs
-            if differs and not module.check_mode:
-                if module.params['backup'] and old is not None:
-                    backups[path] = module.backup_local(path)
-                tmp = temps.pop(path, None)
-                if tmp is None:
-                    handle, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix='.%s.' % os.path.basename(path),
-                                                   suffix='.new')
-                    with os.fdopen(handle, 'wb') as stream:
-                        stream.write(new)
-                module.atomic_move(tmp, path, unsafe_writes=False)
-            if old is not None or not module.check_mode:
-                file_changed = module.set_fs_attributes_if_different(_file_args(module, entry, path), file_changed)
-            if file_changed:
+            try:
+                if differs and not module.check_mode:
+                    if module.params['backup'] and old is not None:
+                        backups[path] = module.backup_local(path)
+                    module.atomic_move(temps.pop(path), path, unsafe_writes=False)
+                    changed_ids.append(entry['id'] or path)
+                    file_changed = False
+                if old is not None or not module.check_mode:
+                    file_changed = module.set_fs_attributes_if_different(_file_args(module, entry, path), file_changed)
+            except Exception as exc:  # pylint: disable=broad-except
+                module.fail_json(msg='%s: %s (files already replaced: %s)' % (
+                    path, to_native(exc), ', '.join(changed_ids) or 'none'),
+                    changed=bool(changed_ids), changed_ids=changed_ids, backups=backups)
+            if file_changed and (entry['id'] or path) not in changed_ids:
                 changed_ids.append(entry['id'] or path)
-                if module._diff and differs:
-                    diffs.append(_diff(entry, old, new, module.params['diff_max_bytes']))
+            if module._diff and differs:
+                diffs.append(_diff(entry, old, new, limit))
     finally:
         for tmp in temps.values():
             if os.path.exists(tmp):
@@ -272,7 +296,6 @@ def main():
     if diffs:
         result['diff'] = diffs
     module.exit_json(**result)
-
 
 if __name__ == '__main__':
     main()

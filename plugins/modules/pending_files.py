@@ -15,7 +15,7 @@ description:
   - Returns the ids of the files that differ. Nothing is sent to or run on the host, also not in check mode.
   - Unlike C(lookup('ansible.builtin.template')), it does not deep-copy every variable for each file,
     which with 20,000-entry maps in the inventory costs seconds per file.
-  - An action plugin: it always runs on the controller.
+  - 'An action plugin: it always runs on the controller.'
 version_added: 0.2.0
 author:
   - mailops team (@mailops)

@@ -19,7 +19,7 @@ description:
     template inserts one string instead of looping over every entry.
   - Only the entries that contain a Jinja template are templated. With 20,000-entry maps this saves the seconds
     that templating the whole lists (and copying every string) costs in a C(set_fact) with the filter.
-  - An action plugin: it always runs on the controller and changes nothing, also not in check mode.
+  - 'An action plugin: it always runs on the controller and changes nothing, also not in check mode.'
 version_added: 0.2.0
 author:
   - mailops team (@mailops)

@@ -27,6 +27,7 @@ class DnsCheckAction(ActionBase):
 
     MODULE = None
     TRANSFERS_FILES = False
+    _supports_async = True
 
     def _in_process(self, task_vars):
         """Whether the module would run with this very Python on this machine."""
@@ -45,8 +46,11 @@ class DnsCheckAction(ActionBase):
         task_vars = task_vars or {}
         result = super(DnsCheckAction, self).run(tmp, task_vars)
         del tmp
-        if not self._in_process(task_vars):
-            result.update(self._execute_module(task_vars=task_vars))
+        if self._task.async_val or not self._in_process(task_vars):
+            wrap_async = bool(self._task.async_val) and not self._connection.has_native_async
+            result.update(self._execute_module(task_vars=task_vars, wrap_async=wrap_async))
+            if not wrap_async:
+                self._remove_tmp_path(self._connection._shell.tmpdir)
             return result
         module = self.MODULE
         _valid, params = self.validate_argument_spec(

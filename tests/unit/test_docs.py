@@ -33,6 +33,15 @@ def test_every_module_is_documented_with_examples_and_return():
         assert doc["return"], name
 
 
+def test_every_module_renders_as_text():
+    """The plain-text rendering too (it parses descriptions that --json passes through)."""
+    res = subprocess.run([str(BIN / "ansible-doc"), "-t", "module"] + [f"mailops.sendmail.{n}" for n in MODULES],
+                         capture_output=True, text=True, env=ENV, cwd=ROOT)
+    assert res.returncode == 0 and "ERROR" not in res.stderr, res.stderr
+    for name in MODULES:
+        assert f"mailops.sendmail.{name}" in res.stdout, name
+
+
 @pytest.mark.parametrize("module", MODULES)
 def test_documented_options_match_argument_spec(module, monkeypatch):
     """Load the module, capture the argument_spec it builds, and compare."""

@@ -497,3 +497,19 @@ def test_controller_python_runs_the_check_in_process_with_the_same_result(nsd, t
     assert sorted(in_process['failures']) == ['wrong.dnstest.test']
     assert [c['status'] for c in in_process['checks']] == ['ok', 'ok', 'mismatch']
     assert in_process == module
+
+
+def test_async_check_runs_as_the_module(nsd, tmp_path):
+    """With async the check runs as a module in the background (the in-process path cannot), and
+    the polled result is the check's."""
+    inventory = tmp_path / 'inventory'
+    inventory.write_text(LOCAL_INVENTORY)
+    args = json.dumps(dict(name='mail.dnstest.test', expected=E4, nameservers=[NS], port=nsd.port,
+                           timeout=2, retries=0))
+    proc = subprocess.run([str(BIN / 'ansible'), 'localhost', '-i', str(inventory), '-o', '-B', '30', '-P', '1',
+                           '-m', 'mailops.sendmail.a_verify', '-a', args],
+                          env=ansible_env(), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    line = [x for x in proc.stdout.splitlines() if x.startswith('localhost | ')][-1]
+    result = json.loads(line.partition(' => ')[2])
+    assert result['addresses'] == ['198.51.100.10'] and result['finished'] == 1

@@ -160,3 +160,31 @@ def test_layer_rendering_to_template_text_is_reported(results):
     result = results['Action with a layer rendering to template text']
     assert result.get('failed', False) is False, result.get('msg')
     assert result['policy']['errors'] == ['sendmail_host_dnsbl: must be a list, got a string']
+
+
+def test_inline_vault_values_are_decrypted(tmp_path):
+    """An entry field given as an inline !vault value is decrypted like any other template input."""
+    password = tmp_path / 'vault-password'
+    password.write_text('mailops-test\n')
+    env = ansible_env(tmp_path)
+    vaulted = subprocess.run([str(BIN / 'ansible-vault'), 'encrypt_string', '--vault-password-file', str(password),
+                              'RELAY', '--name', 'action'], env=env, capture_output=True, text=True, check=True).stdout
+    indented = ''.join('        ' + line + '\n' for line in vaulted.splitlines())
+    (tmp_path / 'play.yml').write_text(
+        '- hosts: localhost\n'
+        '  connection: local\n'
+        '  gather_facts: false\n'
+        '  vars:\n'
+        '    sendmail_host_access:\n'
+        '      - key: "Connect:192.0.2.9"\n' + indented +
+        '  tasks:\n'
+        '    - name: Action\n'
+        '      mailops.sendmail.sendmail_policy:\n'
+        '        settings: {listen: [{name: MTA, port: smtp, addr: 127.0.0.1}]}\n')
+    proc = subprocess.run([str(BIN / 'ansible-playbook'), '-i', 'localhost,', '--vault-password-file', str(password),
+                           str(tmp_path / 'play.yml')], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    policy = json.loads(proc.stdout)['plays'][0]['tasks'][0]['hosts']['localhost']['policy']
+    assert policy['errors'] == []
+    assert 'Connect:192.0.2.9\tRELAY\n' in policy['access_text']

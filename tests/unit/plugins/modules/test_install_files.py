@@ -234,3 +234,35 @@ def test_unknown_owner_is_refused_before_any_file_is_replaced(tmp_path, capsys):
     assert rc == 1
     assert 'no such user: no-such-user-mailops' in result['msg'] and str(second) in result['msg']
     assert first.read_text() == 'old first\n' and second.read_text() == 'old second\n'
+
+
+def test_check_mode_with_a_directory_not_made_yet_reports_the_new_file(tmp_path, capsys):
+    """In check mode a file whose directory an earlier task would create counts as new: changed, with
+    its diff, and nothing is created."""
+    path = tmp_path / 'lists' / 'staff'
+    rc, result = run_module(capsys, [entry(path, 'alice\n')], _ansible_check_mode=True, _ansible_diff=True)
+    assert rc == 0, result
+    assert result['changed'] is True and result['changed_ids'] == [str(path)]
+    assert result['diff'][0]['before'] == '' and result['diff'][0]['after'] == 'alice\n'
+    assert not path.parent.exists()
+
+
+def test_diff_of_a_file_with_bytes_that_are_not_utf8(tmp_path, capsys):
+    """Old content that is not UTF-8 is replaced, and the diff shows it with replacement characters."""
+    path = tmp_path / 'relay-domains'
+    path.write_bytes(b'# caf\xe9\n')
+    rc, result = run_module(capsys, [entry(path, 'example.test\n')], _ansible_diff=True)
+    assert rc == 0, result
+    assert path.read_text() == 'example.test\n'
+    assert result['diff'][0]['before'] == '# caf\ufffd\n'
+
+
+def test_invalid_mode_is_refused_before_any_file_is_replaced(tmp_path, capsys):
+    first, second = tmp_path / 'first', tmp_path / 'second'
+    first.write_text('old first\n')
+    second.write_text('old second\n')
+    rc, result = run_module(capsys, [entry(first, 'new first\n'), entry(second, 'new second\n', mode='0999')])
+    assert rc == 1
+    assert str(second) in result['msg'] and 'mode' in result['msg']
+    assert first.read_text() == 'old first\n' and second.read_text() == 'old second\n'
+    assert result['changed_ids'] == []
