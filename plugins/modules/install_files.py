@@ -62,6 +62,13 @@ options:
           - A command that must accept the new content before it replaces the file; C(%s) in it is the path of the
             temporary file. Runs without a shell.
         type: str
+      post_command:
+        description:
+          - A command run right after this file's content was replaced, in the same call (for example rebuilding the
+            database made from it). Runs without a shell; not in check mode, and not when only the owner, group or
+            mode changed.
+          - When it fails, the task fails and reports in RV(changed_ids) the files replaced so far.
+        type: str
   backup:
     description: Keep a timestamped copy of every file that is replaced.
     type: bool
@@ -113,6 +120,12 @@ changed_ids:
   type: list
   elements: str
   sample: [access]
+post_commands:
+  description: The ids (or paths) of the files whose O(files[].post_command) ran, in the order given.
+  returned: always
+  type: list
+  elements: str
+  sample: [access]
 backups:
   description: The backup copy of each replaced file, by path (with O(backup=true)).
   returned: always
@@ -143,6 +156,7 @@ ARGUMENT_SPEC = dict(
                    group=dict(type='str'),
                    mode=dict(type='raw'),
                    validate=dict(type='str'),
+                   post_command=dict(type='str'),
                )),
     backup=dict(type='bool', default=False),
     diff_max_bytes=dict(type='int'),
@@ -253,9 +267,9 @@ def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     entries, errors = _check_entries(module)
     if errors:
-        module.fail_json(msg='; '.join(errors), changed=False, changed_ids=[], backups={})
+        module.fail_json(msg='; '.join(errors), changed=False, changed_ids=[], backups={}, post_commands=[])
     limit = module.params['diff_max_bytes'] or 104448
-    temps, changed_ids, backups, diffs = {}, [], {}, []
+    temps, changed_ids, backups, diffs, post_commands = {}, [], {}, [], []
     try:
         # 1. every new content beside its destination, checked: nothing is replaced unless all pass
         for entry, new, _old, differs in entries:
@@ -267,7 +281,7 @@ def main():
                 errors.append(problem)
         if errors:
             module.fail_json(msg='No file was replaced. ' + '; '.join(errors), changed=False, changed_ids=[],
-                             backups={})
+                             backups={}, post_commands=[])
         # 2. into place, then owner, group and mode; a failure here still reports what changed
         for entry, new, old, differs in entries:
             path, file_changed = entry['path'], differs
@@ -278,12 +292,18 @@ def main():
                     module.atomic_move(temps.pop(path), path, unsafe_writes=False)
                     changed_ids.append(entry['id'] or path)
                     file_changed = False
+                    if entry['post_command']:
+                        rc, out, err = module.run_command(entry['post_command'])
+                        if rc != 0:
+                            raise RuntimeError('%s failed (rc %d): %s' % (
+                                entry['post_command'], rc, (to_native(err) + to_native(out)).strip()))
+                        post_commands.append(entry['id'] or path)
                 if old is not None or not module.check_mode:
                     file_changed = module.set_fs_attributes_if_different(_file_args(module, entry, path), file_changed)
             except Exception as exc:  # pylint: disable=broad-except
                 module.fail_json(msg='%s: %s (files already replaced: %s)' % (
                     path, to_native(exc), ', '.join(changed_ids) or 'none'),
-                    changed=bool(changed_ids), changed_ids=changed_ids, backups=backups)
+                    changed=bool(changed_ids), changed_ids=changed_ids, backups=backups, post_commands=post_commands)
             if file_changed and (entry['id'] or path) not in changed_ids:
                 changed_ids.append(entry['id'] or path)
             if module._diff and differs:
@@ -292,7 +312,7 @@ def main():
         for tmp in temps.values():
             if os.path.exists(tmp):
                 os.unlink(tmp)
-    result = dict(changed=bool(changed_ids), changed_ids=changed_ids, backups=backups)
+    result = dict(changed=bool(changed_ids), changed_ids=changed_ids, backups=backups, post_commands=post_commands)
     if diffs:
         result['diff'] = diffs
     module.exit_json(**result)

@@ -266,3 +266,40 @@ def test_invalid_mode_is_refused_before_any_file_is_replaced(tmp_path, capsys):
     assert str(second) in result['msg'] and 'mode' in result['msg']
     assert first.read_text() == 'old first\n' and second.read_text() == 'old second\n'
     assert result['changed_ids'] == []
+
+
+def test_post_command_runs_after_the_new_content_is_in_place(tmp_path, capsys):
+    """The post command sees the new content (it copies the file), only for files whose content changed."""
+    changed, same = tmp_path / 'access', tmp_path / 'virtusertable'
+    changed.write_text('old\n')
+    same.write_text('same\n')
+    files = [entry(changed, 'new\n', id='access', post_command='/bin/cp %s %s.db' % (changed, changed)),
+             entry(same, 'same\n', id='virtusertable', post_command='/bin/cp %s %s.db' % (same, same))]
+    rc, result = run_module(capsys, files)
+    assert rc == 0, result
+    assert result['post_commands'] == ['access'] and result['changed_ids'] == ['access']
+    assert (tmp_path / 'access.db').read_text() == 'new\n'
+    assert not (tmp_path / 'virtusertable.db').exists()
+
+
+def test_post_command_does_not_run_in_check_mode(tmp_path, capsys):
+    path = tmp_path / 'access'
+    path.write_text('old\n')
+    rc, result = run_module(capsys, [entry(path, 'new\n', post_command='/bin/cp %s %s.db' % (path, path))],
+                            _ansible_check_mode=True)
+    assert rc == 0 and result['changed'] is True and result['post_commands'] == []
+    assert path.read_text() == 'old\n' and not (tmp_path / 'access.db').exists()
+
+
+def test_failed_post_command_reports_what_was_replaced(tmp_path, capsys):
+    """A post command that fails fails the task, naming it, and still lists the files already replaced
+    (their handlers must run)."""
+    first, second = tmp_path / 'sendmail.mc', tmp_path / 'access'
+    first.write_text('old mc\n')
+    second.write_text('old\n')
+    files = [entry(first, 'new mc\n', id='mc'), entry(second, 'new\n', id='access', post_command='/bin/false')]
+    rc, result = run_module(capsys, files)
+    assert rc == 1
+    assert '/bin/false failed' in result['msg'] and str(second) in result['msg']
+    assert result['changed'] is True and result['changed_ids'] == ['mc', 'access'] and result['post_commands'] == []
+    assert first.read_text() == 'new mc\n' and second.read_text() == 'new\n'
