@@ -255,6 +255,15 @@ def _check_entries(module):
     return out, errors
 
 
+def _reason(exc):
+    """The text of an exception and of the ones behind it (backup_local hides the OSError in __cause__)."""
+    texts = []
+    while exc is not None and len(texts) < 4:
+        texts.append(to_native(exc).strip())
+        exc = exc.__cause__ or exc.__context__
+    return ': '.join(text for text in texts if text)
+
+
 def _write_temp(path, data):
     """A new temporary file beside path with data in it; its name."""
     handle, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix='.%s.' % os.path.basename(path), suffix='.new')
@@ -302,7 +311,7 @@ def main():
                     file_changed = module.set_fs_attributes_if_different(_file_args(module, entry, path), file_changed)
             except Exception as exc:  # pylint: disable=broad-except
                 module.fail_json(msg='%s: %s (files already replaced: %s)' % (
-                    path, to_native(exc), ', '.join(changed_ids) or 'none'),
+                    path, _reason(exc), ', '.join(changed_ids) or 'none'),
                     changed=bool(changed_ids), changed_ids=changed_ids, backups=backups, post_commands=post_commands)
             if file_changed and (entry['id'] or path) not in changed_ids:
                 changed_ids.append(entry['id'] or path)

@@ -155,9 +155,10 @@ def test_mail_in_flight_during_reconfiguration_is_delivered_once(live, tmp_path)
 
 
 def test_full_etc_mail_and_failed_makemap_keep_the_old_maps(live, tmp_path):
-    """/etc/mail on a tmpfs with a few KB left: the new access source still fits,
-    makemap's new .db does not. The run fails, the old access.db stays in place
-    and keeps answering; once there is room again, the next run rebuilds it."""
+    """/etc/mail on a tmpfs with a few KB left: the new access source, its backup and
+    makemap's new .db do not all fit. The run fails naming the cause, the old access.db
+    stays in place and keeps answering; once there is room again, the next run writes
+    the source and rebuilds the map."""
     setup = """set -e
     cp -a /etc/mail /root/etc-mail-before
     used=$(du -sk /etc/mail | cut -f1)
