@@ -32,6 +32,8 @@ import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
 DNSPYTHON_IMPORT_ERROR = None
 try:
     import dns.exception
@@ -537,3 +539,20 @@ def summarize(checks, failures, noun):
     if more > 0:
         shown += '; and %d more (see failures)' % more
     return '%d of %d %s failed verification: %s' % (len(messages), total, noun, shown)
+
+
+def run_module(argument_spec, mutually_exclusive, required_one_of, check):
+    """The main() of a DNS verification module: parameters, the dnspython guard, then
+    ``check(params) -> (result, failed)`` (also what the action plugins run in-process)."""
+    module = AnsibleModule(
+        argument_spec=argument_spec,
+        mutually_exclusive=mutually_exclusive,
+        required_one_of=required_one_of,
+        supports_check_mode=True,
+    )
+    if not HAS_DNSPYTHON:
+        module.fail_json(msg=missing_required_lib('dnspython'), exception=DNSPYTHON_IMPORT_ERROR)
+    result, failed = check(module.params)
+    if failed:
+        module.fail_json(**result)
+    module.exit_json(**result)

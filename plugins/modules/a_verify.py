@@ -148,11 +148,7 @@ checks:
       sample: []
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.mailops.sendmail.plugins.module_utils._dns import (
-    DNSPYTHON_IMPORT_ERROR,
-    HAS_DNSPYTHON,
     STATUS_NXDOMAIN,
     DnsConfigError,
     addresses_of_type,
@@ -165,6 +161,7 @@ from ansible_collections.mailops.sendmail.plugins.module_utils._dns import (
     join_or_none,
     parse_addresses,
     run_concurrently,
+    run_module,
     sort_addresses,
     summarize,
 )
@@ -272,18 +269,7 @@ def run(params):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=ARGUMENT_SPEC,
-        mutually_exclusive=MUTUALLY_EXCLUSIVE,
-        required_one_of=REQUIRED_ONE_OF,
-        supports_check_mode=True,
-    )
-    if not HAS_DNSPYTHON:
-        module.fail_json(msg=missing_required_lib('dnspython'), exception=DNSPYTHON_IMPORT_ERROR)
-    result, failed = run(module.params)
-    if failed:
-        module.fail_json(**result)
-    module.exit_json(**result)
+    run_module(ARGUMENT_SPEC, MUTUALLY_EXCLUSIVE, REQUIRED_ONE_OF, run)
 
 
 if __name__ == '__main__':

@@ -37,8 +37,8 @@ def run_module(module, args, capsys):
     (ptr_verify, dict(address='198.51.100.10', nameservers=['127.0.0.1'])),
 ])
 def test_missing_dnspython_is_reported(module, args, capsys, monkeypatch):
-    monkeypatch.setattr(module, 'HAS_DNSPYTHON', False)
-    monkeypatch.setattr(module, 'DNSPYTHON_IMPORT_ERROR', 'ImportError: No module named dns')
+    monkeypatch.setattr(_dns, 'HAS_DNSPYTHON', False)
+    monkeypatch.setattr(_dns, 'DNSPYTHON_IMPORT_ERROR', 'ImportError: No module named dns')
     rc, result = run_module(module, args, capsys)
     assert rc == 1
     assert result['failed'] is True
@@ -72,7 +72,7 @@ def test_documentation_matches_argument_spec(module, monkeypatch):
         captured.update(argument_spec)
         raise Capture()
 
-    monkeypatch.setattr(module.AnsibleModule, '__init__', fake_init)
+    monkeypatch.setattr(_dns.AnsibleModule, '__init__', fake_init)
     with pytest.raises(Capture):
         module.main()
     module_doc = yaml.safe_load(module.DOCUMENTATION)
