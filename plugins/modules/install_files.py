@@ -213,14 +213,19 @@ def _diff(entry, old, new, limit):
     return diff
 
 
+def _run(module, command):
+    """Run a command (no shell): None when it succeeds, else (exit code, its output)."""
+    rc, out, err = module.run_command(command)
+    return None if rc == 0 else (rc, (to_native(err) + to_native(out)).strip())
+
+
 def _validate(module, entry, tmp):
     command = entry['validate']
     if '%s' not in command:
         module.fail_json(msg='%s: validate must contain %%s: %s' % (entry['path'], command))
-    rc, out, err = module.run_command(command % tmp)
-    if rc != 0:
-        return '%s: the new content was refused (rc %d) by %s: %s' % (
-            entry['path'], rc, command, (to_native(err) + to_native(out)).strip())
+    failure = _run(module, command % tmp)
+    if failure:
+        return '%s: the new content was refused (rc %d) by %s: %s' % (entry['path'], failure[0], command, failure[1])
     return None
 
 
@@ -274,11 +279,13 @@ def _write_temp(path, data):
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    changed_ids, backups, post_commands = [], {}, []
+    report = dict(changed_ids=changed_ids, backups=backups, post_commands=post_commands)
     entries, errors = _check_entries(module)
     if errors:
-        module.fail_json(msg='; '.join(errors), changed=False, changed_ids=[], backups={}, post_commands=[])
+        module.fail_json(msg='; '.join(errors), changed=False, **report)
     limit = module.params['diff_max_bytes'] or 104448
-    temps, changed_ids, backups, diffs, post_commands = {}, [], {}, [], []
+    temps, diffs = {}, []
     try:
         # 1. every new content beside its destination, checked: nothing is replaced unless all pass
         for entry, new, _old, differs in entries:
@@ -289,42 +296,40 @@ def main():
             if problem:
                 errors.append(problem)
         if errors:
-            module.fail_json(msg='No file was replaced. ' + '; '.join(errors), changed=False, changed_ids=[],
-                             backups={}, post_commands=[])
+            module.fail_json(msg='No file was replaced. ' + '; '.join(errors), changed=False, **report)
         # 2. into place, then owner, group and mode; a failure here still reports what changed
         for entry, new, old, differs in entries:
-            path, file_changed = entry['path'], differs
+            path, key, file_changed = entry['path'], entry['id'] or entry['path'], differs
             try:
                 if differs and not module.check_mode:
                     if module.params['backup'] and old is not None:
                         backups[path] = module.backup_local(path)
                     module.atomic_move(temps.pop(path), path, unsafe_writes=False)
-                    changed_ids.append(entry['id'] or path)
+                    changed_ids.append(key)
                     file_changed = False
                     if entry['post_command']:
-                        rc, out, err = module.run_command(entry['post_command'])
-                        if rc != 0:
-                            raise RuntimeError('%s failed (rc %d): %s' % (
-                                entry['post_command'], rc, (to_native(err) + to_native(out)).strip()))
-                        post_commands.append(entry['id'] or path)
+                        failure = _run(module, entry['post_command'])
+                        if failure:
+                            raise RuntimeError('%s failed (rc %d): %s' % ((entry['post_command'],) + failure))
+                        post_commands.append(key)
                 if old is not None or not module.check_mode:
                     file_changed = module.set_fs_attributes_if_different(_file_args(module, entry, path), file_changed)
             except Exception as exc:  # pylint: disable=broad-except
                 module.fail_json(msg='%s: %s (files already replaced: %s)' % (
-                    path, _reason(exc), ', '.join(changed_ids) or 'none'),
-                    changed=bool(changed_ids), changed_ids=changed_ids, backups=backups, post_commands=post_commands)
-            if file_changed and (entry['id'] or path) not in changed_ids:
-                changed_ids.append(entry['id'] or path)
+                    path, _reason(exc), ', '.join(changed_ids) or 'none'), changed=bool(changed_ids), **report)
+            if file_changed and key not in changed_ids:
+                changed_ids.append(key)
             if module._diff and differs:
                 diffs.append(_diff(entry, old, new, limit))
     finally:
         for tmp in temps.values():
             if os.path.exists(tmp):
                 os.unlink(tmp)
-    result = dict(changed=bool(changed_ids), changed_ids=changed_ids, backups=backups, post_commands=post_commands)
+    result = dict(report, changed=bool(changed_ids))
     if diffs:
         result['diff'] = diffs
     module.exit_json(**result)
+
 
 if __name__ == '__main__':
     main()
