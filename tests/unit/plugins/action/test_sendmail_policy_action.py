@@ -6,7 +6,6 @@ action's with access, virtusertable and aliases as text (policy_texts).
 """
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,6 @@ import yaml
 
 from ansible_collections.mailops.sendmail.plugins.plugin_utils._policy import LAYERED_KEYS, policy_texts
 
-REPO = Path(__file__).resolve().parents[4]
 BIN = Path(sys.executable).parent
 
 LISTEN = [{'name': 'MTA', 'port': 'smtp', 'addr': '127.0.0.1'}]
@@ -67,28 +65,14 @@ PLAYBOOK = [{
 }]
 
 
-def ansible_env(tmp_path):
-    env = dict(os.environ)
-    env.update({
-        'ANSIBLE_CONFIG': str(REPO / 'ansible.cfg'),
-        'ANSIBLE_COLLECTIONS_PATH': str(REPO / '.cache' / 'collections'),
-        'ANSIBLE_STDOUT_CALLBACK': 'json',
-        'ANSIBLE_LOCALHOST_WARNING': 'false',
-        'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'false',
-        'ANSIBLE_NOCOLOR': '1',
-        'ANSIBLE_LOCAL_TEMP': str(tmp_path / 'tmp'),
-    })
-    return env
-
-
 @pytest.fixture(scope='module')
-def results(tmp_path_factory):
+def results(tmp_path_factory, ansible_json_env):
     """The result of each task of the playbook on localhost, by task name (run once for the module)."""
     tmp_path = tmp_path_factory.mktemp('policy_action')
     (tmp_path / 'play.yml').write_text(yaml.safe_dump(PLAYBOOK, sort_keys=False))
     proc = subprocess.run(
         [str(BIN / 'ansible-playbook'), '-i', 'localhost,', str(tmp_path / 'play.yml')],
-        cwd=tmp_path, env=ansible_env(tmp_path), capture_output=True, text=True, timeout=300, check=False)
+        cwd=tmp_path, env=ansible_json_env(tmp_path), capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     tasks = json.loads(proc.stdout)['plays'][0]['tasks']
     return {task['task']['name']: task['hosts']['localhost'] for task in tasks}
@@ -162,11 +146,11 @@ def test_layer_rendering_to_template_text_is_reported(results):
     assert result['policy']['errors'] == ['sendmail_host_dnsbl: must be a list, got a string']
 
 
-def test_inline_vault_values_are_decrypted(tmp_path):
+def test_inline_vault_values_are_decrypted(tmp_path, ansible_json_env):
     """An entry field given as an inline !vault value is decrypted like any other template input."""
     password = tmp_path / 'vault-password'
     password.write_text('mailops-test\n')
-    env = ansible_env(tmp_path)
+    env = ansible_json_env(tmp_path)
     vaulted = subprocess.run([str(BIN / 'ansible-vault'), 'encrypt_string', '--vault-password-file', str(password),
                               'RELAY', '--name', 'action'], env=env, capture_output=True, text=True, check=True).stdout
     indented = ''.join('        ' + line + '\n' for line in vaulted.splitlines())

@@ -5,14 +5,12 @@ repository's ansible.cfg and the collection linked under .cache/collections.
 """
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[4]
 BIN = Path(sys.executable).parent
 FILTERS = ['sendmail_policy', 'sendmail_listen_check', 'fqdn_errors']
 
@@ -50,22 +48,8 @@ SS_LINES = [
 ]
 
 
-def ansible_env(tmp_path):
-    env = dict(os.environ)
-    env.update({
-        'ANSIBLE_CONFIG': str(REPO / 'ansible.cfg'),
-        'ANSIBLE_COLLECTIONS_PATH': str(REPO / '.cache' / 'collections'),
-        'ANSIBLE_STDOUT_CALLBACK': 'json',
-        'ANSIBLE_LOCALHOST_WARNING': 'false',
-        'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'false',
-        'ANSIBLE_NOCOLOR': '1',
-        'ANSIBLE_LOCAL_TEMP': str(tmp_path / 'tmp'),
-    })
-    return env
-
-
 @pytest.fixture(scope='module')
-def task_results(tmp_path_factory):
+def task_results(tmp_path_factory, ansible_json_env):
     """The msg of each task of the playbook, run once for the module."""
     tmp_path = tmp_path_factory.mktemp('via_ansible')
     (tmp_path / 'play.yml').write_text(PLAYBOOK)
@@ -73,7 +57,7 @@ def task_results(tmp_path_factory):
     proc = subprocess.run(
         [str(BIN / 'ansible-playbook'), '-i', 'localhost,', '-e', f'@{tmp_path / "vars.json"}',
          str(tmp_path / 'play.yml')],
-        cwd=tmp_path, env=ansible_env(tmp_path), capture_output=True, text=True, timeout=300, check=False)
+        cwd=tmp_path, env=ansible_json_env(tmp_path), capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     tasks = json.loads(proc.stdout)['plays'][0]['tasks']
     return {task['task']['name']: task['hosts']['localhost']['msg'] for task in tasks}
@@ -111,10 +95,10 @@ def test_fqdn_errors_through_ansible(task_results):
 
 
 @pytest.mark.parametrize('name', FILTERS)
-def test_filter_documentation(name, tmp_path):
+def test_filter_documentation(name, tmp_path, ansible_json_env):
     proc = subprocess.run(
         [str(BIN / 'ansible-doc'), '-t', 'filter', '--json', f'mailops.sendmail.{name}'],
-        cwd=tmp_path, env=ansible_env(tmp_path), capture_output=True, text=True, timeout=300, check=False)
+        cwd=tmp_path, env=ansible_json_env(tmp_path), capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     doc = json.loads(proc.stdout)[f'mailops.sendmail.{name}']
     assert doc['doc']['name'] == name
