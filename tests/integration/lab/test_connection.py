@@ -32,3 +32,57 @@ def test_modules_are_pipelined(live):
     assert "ansible-tmp-" not in out, out[-3000:]
     assert out.count("EXEC ") == 1, out[-3000:]
     assert "| CHANGED | rc=0 >>\n0" in out
+
+
+def _raw_ppid(live, env=None, target="mx1", inventory=None):
+    """The parent PID, inside the container, of a command run through the connection."""
+    inventory = inventory or ["-i", str(ROOT / "lab" / "inventory")]
+    res = subprocess.run(["ansible", target, *inventory, "-m", "ansible.builtin.raw",
+                          "-a", "sh -c 'echo ppid=$PPID; cat /etc/hostname'"],
+                         capture_output=True, text=True, env=dict(live.env, **(env or {})), cwd=ROOT, timeout=300)
+    lines = res.stdout.splitlines()
+    ppid = [line.split("=", 1)[1] for line in lines if line.startswith("ppid=")]
+    return res.returncode, (ppid[0] if ppid else None), res.stdout + res.stderr
+
+
+def test_commands_reuse_one_persistent_session(live):
+    """Like ssh's ControlPersist: separate runs reach mx1 through one podman exec session kept open
+    (the commands share their parent process in the container). With control_persist 0 every command
+    has its own podman exec, whose process has no parent inside the container (PPID 0)."""
+    rc1, first, out1 = _raw_ppid(live)
+    rc2, second, out2 = _raw_ppid(live)
+    assert rc1 == rc2 == 0, out1 + out2
+    assert first == second and first not in (None, "0"), (first, second)
+    rc3, direct, out3 = _raw_ppid(live, env={"ANSIBLE_PODMAN_CONTROL_PERSIST": "0"})
+    assert rc3 == 0 and direct == "0", out3
+
+
+def test_a_container_replaced_under_the_same_name_gets_a_new_session(live):
+    """A container removed and created again under its name (as the benchmark does) is reached
+    through a new session; while it is gone, the host is unreachable with podman's own error."""
+    name = live.container("conntest")
+    image = subprocess.run(["bash", "-c", ". lab/lib.sh; echo \"$LAB_IMAGE\""], capture_output=True, text=True,
+                           cwd=ROOT, env=live.env, check=True).stdout.strip()
+    inventory = ["-i", f"{name},", "-c", "mailops.sendmail.podman_exec"]
+
+    def create(hostname):
+        subprocess.run(["podman", "run", "-d", "--name", name, "--hostname", hostname, "--network", "none",
+                        "--label", f"mailops.lab={live.name}", image, "sleep", "infinity"],
+                       capture_output=True, text=True, env=live.env, check=True, timeout=120)
+
+    def remove():
+        subprocess.run(["podman", "rm", "-f", "-t", "0", name], capture_output=True, env=live.env, timeout=120)
+
+    remove()
+    try:
+        create("one.example.test")
+        rc, first, out = _raw_ppid(live, target=name, inventory=inventory)
+        assert rc == 0 and first not in (None, "0") and "one.example.test" in out, out
+        remove()
+        rc, _ppid, out = _raw_ppid(live, target=name, inventory=inventory)
+        assert rc != 0 and "UNREACHABLE" in out and "no such container" in out, out
+        create("two.example.test")
+        rc, second, out = _raw_ppid(live, target=name, inventory=inventory)
+        assert rc == 0 and second not in (None, "0") and "two.example.test" in out, out
+    finally:
+        remove()

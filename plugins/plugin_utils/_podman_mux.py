@@ -1,0 +1,442 @@
+# Copyright: (c) 2026, mailops team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Persistent podman exec sessions for the podman_exec connection: the lab's ControlPersist.
+
+A plain ``podman exec`` costs about 0.16 s of CPU and as much latency on the
+controller (the podman client, conmon and runc start for every command), and
+Ansible runs one or more per task. SSH solves the same problem with a master
+connection that outlives the task (ControlPersist). This is that for podman:
+
+* The *mux* is this file run as a script by the first worker that needs it
+  (``python3 _podman_mux.py SOCKET IDLE PODMAN_ARGV_JSON``). It detaches, listens
+  on a unix socket (mode 0600) and exits after IDLE seconds without a request.
+  A lock file next to the socket makes sure one mux serves one socket.
+* For each container (and user) the mux keeps *agents*: ``podman exec -i
+  CONTAINER python3 -c AGENT`` sessions. An agent reads one request at a time
+  (argv, stdin bytes), runs it with ``subprocess`` inside the container and
+  answers rc, stdout and stderr. Idle agents are pooled; concurrent requests
+  to one container (delegation from many hosts) get agents of their own.
+* A worker (``request()``) connects, sends its command and reads the answer.
+  The mux acknowledges a request with one byte before it runs anything, so a
+  worker that gets no acknowledgement knows nothing ran and may start a new mux.
+
+Framing, everywhere: one JSON line, then the byte blocks it announces.
+Only the standard library is used: the mux runs without Ansible's imports.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import select
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+PROTOCOL = 1
+ACK = b'+'
+# What runs inside the container: a loop over requests on stdin. Children get
+# /dev/null or a pipe as stdin, never the agent's own pipes.
+AGENT = r'''
+import json, subprocess, sys
+r, w = sys.stdin.buffer, sys.stdout.buffer
+def send(head, *blocks):
+    w.write(json.dumps(head).encode() + b"\n")
+    for block in blocks:
+        w.write(block)
+    w.flush()
+send({"agent": %d})
+while True:
+    line = r.readline()
+    if not line:
+        break
+    req = json.loads(line)
+    if req.get("ping"):
+        send({"pong": 1})
+        continue
+    data = r.read(req["size"])
+    argv = [a.encode("utf-8", "surrogateescape") for a in req["argv"]]
+    try:
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE if req["stdin"] else subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = proc.communicate(data if req["stdin"] else None)
+        rc = proc.returncode if proc.returncode >= 0 else 128 - proc.returncode
+    except OSError as exc:
+        out, err, rc = b"", ("%%s\n" %% exc).encode(), 126 if isinstance(exc, PermissionError) else 127
+    send({"rc": rc, "out": len(out), "err": len(err)}, out, err)
+''' % PROTOCOL
+# Start the agent with the container's python3, wherever it is; 127 when there is none. LOADER
+# reads AGENT (one JSON string) from the first line of stdin, so that a process listing shows
+# one short line per session.
+BOOT = ('for p in python3 /usr/bin/python3 /usr/libexec/platform-python; do '
+        'command -v "$p" >/dev/null 2>&1 && exec "$p" -c "$1"; done; exit 127')
+LOADER = 'import json, sys; exec(json.loads(sys.stdin.buffer.readline()))  # mailops podman_exec session'
+STDERR_KEEP = 65536         # bytes of a session's stderr kept for its error message
+AGENT_START_TIMEOUT = 30
+
+
+class MuxError(Exception):
+    """The mux could not be reached or lost the command; ``ran`` says whether it may have run."""
+
+    def __init__(self, message, ran):
+        super(MuxError, self).__init__(message)
+        self.ran = ran
+
+
+# --------------------------------------------------------------------------
+# framing
+# --------------------------------------------------------------------------
+
+def _read_exact(stream, size):
+    """size bytes from a binary file object (None at end of file before them)."""
+    chunks, left = [], size
+    while left:
+        chunk = stream.read(left)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b''.join(chunks)
+
+
+def _head(stream):
+    line = stream.readline()
+    if not line.endswith(b'\n'):
+        return None
+    return json.loads(line)
+
+
+def _encode_argv(argv):
+    return [a.decode('utf-8', 'surrogateescape') if isinstance(a, bytes) else a for a in argv]
+
+
+# --------------------------------------------------------------------------
+# the worker's side
+# --------------------------------------------------------------------------
+
+def request(sock_path, container, user, argv, data, stdin, spawn, connect_timeout=10.0):
+    """Run argv in the container through the mux at sock_path; return (rc, stdout, stderr, head).
+
+    data: the bytes for the command's stdin (when stdin is true). spawn(): starts a
+    mux for sock_path (called when none answers). head carries 'fallback': true when
+    the container has no Python for an agent (the caller then runs podman exec itself).
+    Raises MuxError.
+    """
+    payload = json.dumps(dict(container=container, user=user or '', argv=_encode_argv(argv),
+                              stdin=bool(stdin), size=len(data or b''))).encode() + b'\n' + (data or b'')
+    deadline = time.monotonic() + connect_timeout
+    while True:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.connect(sock_path)
+            sock.sendall(payload)
+            stream = sock.makefile('rb')
+            ack = stream.read(1)
+        except OSError:
+            ack = b''
+        if ack == ACK:
+            break
+        sock.close()
+        # Nothing ran: no mux, a stale socket, or a mux that was shutting down.
+        if time.monotonic() > deadline:
+            raise MuxError('no podman exec mux answered on %s' % sock_path, ran=False)
+        if spawn() != 'ready':
+            time.sleep(0.05)        # another mux is starting, or one is shutting down and holds the lock
+    try:
+        head = _head(stream)
+        if head is None:
+            raise MuxError('the podman exec mux closed the connection during the command', ran=True)
+        out = _read_exact(stream, head.get('out', 0)) if head.get('out') else b''
+        err = _read_exact(stream, head.get('err', 0)) if head.get('err') else b''
+        if out is None or err is None:
+            raise MuxError('the podman exec mux closed the connection during the answer', ran=True)
+    except (OSError, ValueError) as exc:
+        raise MuxError('the connection to the podman exec mux failed during the command: %s' % exc, ran=True)
+    finally:
+        sock.close()
+    return head.get('rc', 255), out, err, head
+
+
+def spawn_mux(sock_path, idle, podman_argv, python=None, timeout=15.0):
+    """Start a mux for sock_path and wait until it listens (or another one holds the lock)."""
+    directory = os.path.dirname(sock_path)
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    cmd = [python or sys.executable, os.path.abspath(__file__), sock_path, str(idle), json.dumps(podman_argv)]
+    # New session, no inherited pipes: the mux must not hold the playbook's output open.
+    with open(os.devnull, 'rb') as devnull_in:
+        proc = subprocess.Popen(cmd, stdin=devnull_in, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                close_fds=True, start_new_session=True)
+    try:
+        ready, _w, _x = select.select([proc.stdout], [], [], timeout)
+        line = proc.stdout.readline() if ready else b''
+    finally:
+        proc.stdout.close()
+    # The mux forks and its first process exits at once: no zombie is left to the worker.
+    proc.wait()
+    return line.strip().decode('ascii', 'replace')
+
+
+# --------------------------------------------------------------------------
+# the mux
+# --------------------------------------------------------------------------
+
+class AgentGone(Exception):
+    pass
+
+
+class Agent(object):
+    """One `podman exec -i CONTAINER python3 -c AGENT` session."""
+
+    def __init__(self, podman_argv, container, user):
+        cmd = list(podman_argv) + ['exec', '-i']
+        if user:
+            cmd += ['--user', user]
+        cmd += [container, '/bin/sh', '-c', BOOT, 'sh', LOADER]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     close_fds=True)
+        self.used = time.monotonic()
+        # Drain stderr all the time (podman may write much, e.g. with --log-level debug): keep its tail.
+        self.stderr = b''
+        self.drain = threading.Thread(target=self._drain, daemon=True)
+        self.drain.start()
+
+    def _drain(self):
+        while True:
+            chunk = self.proc.stderr.read1(8192)
+            if not chunk:
+                return
+            self.stderr = (self.stderr + chunk)[-STDERR_KEEP:]
+
+    def start(self):
+        """None when the agent answered; else (rc, stderr) of the failed podman exec."""
+        head = None
+        try:
+            self.proc.stdin.write(json.dumps(AGENT).encode() + b'\n')
+            self.proc.stdin.flush()
+            ready, _w, _x = select.select([self.proc.stdout], [], [], AGENT_START_TIMEOUT)
+            if ready:
+                head = _head(self.proc.stdout)
+        except (OSError, ValueError):
+            head = None
+        if head and head.get('agent') == PROTOCOL:
+            return None
+        self.close(kill=True)
+        rc = self.proc.wait()
+        self.drain.join(5)
+        err = self.stderr
+        if not rc or rc < 0:
+            err += b'the podman exec session started no agent (exit %d)\n' % rc
+            rc = 255
+        return rc, err
+
+    def alive(self):
+        """Whether the session still answers (a container removed since drops it)."""
+        if self.proc.poll() is not None:
+            return False
+        try:
+            self._send({'ping': 1}, b'')
+            ready, _w, _x = select.select([self.proc.stdout], [], [], 5)
+            return bool(ready) and (_head(self.proc.stdout) or {}).get('pong') == 1
+        except (OSError, ValueError):
+            return False
+
+    def _send(self, head, data):
+        self.proc.stdin.write(json.dumps(head).encode() + b'\n' + data)
+        self.proc.stdin.flush()
+
+    def run(self, argv, data, stdin):
+        try:
+            self._send(dict(argv=argv, stdin=stdin, size=len(data)), data)
+            head = _head(self.proc.stdout)
+            if head is None:
+                raise AgentGone('the podman exec session ended during the command')
+            out = _read_exact(self.proc.stdout, head['out'])
+            err = _read_exact(self.proc.stdout, head['err'])
+        except (OSError, ValueError) as exc:
+            raise AgentGone('the podman exec session failed during the command: %s' % exc)
+        if out is None or err is None:
+            raise AgentGone('the podman exec session ended during the answer')
+        self.used = time.monotonic()
+        return head['rc'], out, err
+
+    def close(self, kill=False):
+        try:
+            self.proc.stdin.close()         # the agent reads end of file and exits
+        except OSError:
+            pass
+        if kill and self.proc.poll() is None:
+            self.proc.kill()
+
+
+class Mux(object):
+    def __init__(self, sock_path, idle, podman_argv):
+        self.sock_path = sock_path
+        self.idle = idle
+        self.podman_argv = podman_argv
+        self.lock = threading.Lock()
+        self.pool = {}              # (container, user) -> [idle Agent]
+        self.closing = []           # closed agents not yet reaped
+        self.active = 0
+        self.last = time.monotonic()
+        self.stopping = False
+
+    def checkout(self, key):
+        while True:
+            with self.lock:
+                agents = self.pool.get(key, [])
+                agent = agents.pop() if agents else None
+            if agent is None:
+                break
+            if agent.alive():
+                return agent, None
+            self.retire(agent, kill=True)
+        agent = Agent(self.podman_argv, key[0], key[1])
+        failure = agent.start()
+        return (None, failure) if failure else (agent, None)
+
+    def retire(self, agent, kill=False):
+        agent.close(kill=kill)
+        with self.lock:
+            self.closing.append(agent)
+
+    def checkin(self, key, agent):
+        with self.lock:
+            self.pool.setdefault(key, []).append(agent)
+
+    def serve_client(self, conn):
+        with self.lock:
+            self.active += 1
+        try:
+            conn.sendall(ACK)
+            stream = conn.makefile('rb')
+            head = _head(stream)
+            data = _read_exact(stream, head['size']) if head and head['size'] else b''
+            if head is None or data is None:
+                return
+            key = (head['container'], head.get('user') or '')
+            agent, failure = self.checkout(key)
+            if failure:
+                rc, err = failure
+                # 127/126: no Python in the container; the worker runs podman exec itself.
+                reply = dict(rc=rc, out=0, err=len(err), fallback=rc in (126, 127), start_failed=True)
+                conn.sendall(json.dumps(reply).encode() + b'\n' + err)
+                return
+            try:
+                rc, out, err = agent.run(head['argv'], data, head['stdin'])
+            except AgentGone as exc:
+                self.retire(agent, kill=True)
+                conn.sendall(json.dumps(dict(rc=255, out=0, err=0, lost=str(exc))).encode() + b'\n')
+                return
+            self.checkin(key, agent)
+            conn.sendall(json.dumps(dict(rc=rc, out=len(out), err=len(err))).encode() + b'\n')
+            conn.sendall(out)
+            conn.sendall(err)
+        except (OSError, ValueError, KeyError):
+            pass
+        finally:
+            conn.close()
+            with self.lock:
+                self.active -= 1
+                self.last = time.monotonic()
+
+    def reap(self):
+        """Close agents idle for longer than the idle time; whether the mux itself is idle."""
+        now = time.monotonic()
+        with self.lock:
+            for key, agents in list(self.pool.items()):
+                keep = []
+                for agent in agents:
+                    if now - agent.used > self.idle or agent.proc.poll() is not None:
+                        agent.close()
+                        self.closing.append(agent)
+                    else:
+                        keep.append(agent)
+                self.pool[key] = keep
+            self.closing = [agent for agent in self.closing if agent.proc.poll() is None]
+            return self.active == 0 and now - self.last > self.idle
+
+    def shutdown(self):
+        with self.lock:
+            for agents in self.pool.values():
+                for agent in agents:
+                    agent.close()
+                    self.closing.append(agent)
+            self.pool = {}
+
+
+def _listen(sock_path):
+    """The listening socket, or None when another mux holds the lock."""
+    lock_fd = os.open(sock_path + '.lock', os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno in (errno.EAGAIN, errno.EACCES):
+            os.close(lock_fd)
+            return None, None, None
+        raise
+    try:
+        os.unlink(sock_path)            # a stale socket of a mux that is gone
+    except FileNotFoundError:
+        pass
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    old = os.umask(0o177)
+    try:
+        server.bind(sock_path)
+    finally:
+        os.umask(old)
+    server.listen(128)
+    return server, lock_fd, os.stat(sock_path).st_ino
+
+
+def main(argv):
+    sock_path, idle, podman_argv = argv[1], float(argv[2]), json.loads(argv[3])
+    # Detach: the worker that started us waits for the first process only.
+    if os.fork():
+        os._exit(0)
+    server, lock_fd, inode = _listen(sock_path)
+    sys.stdout.write('ready\n' if server else 'busy\n')
+    sys.stdout.flush()
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 1)
+    if server is None:
+        return 0
+    mux = Mux(sock_path, idle, podman_argv)
+    server.settimeout(1.0)
+    try:
+        while True:
+            try:
+                conn, _addr = server.accept()
+            except socket.timeout:
+                if mux.reap():
+                    break
+                continue
+            conn.settimeout(None)
+            with mux.lock:
+                mux.last = time.monotonic()
+            threading.Thread(target=mux.serve_client, args=(conn,), daemon=True).start()
+    finally:
+        # Unlink first: a worker that connects from now on gets no acknowledgement and starts a new mux.
+        try:
+            if os.stat(sock_path).st_ino == inode:
+                os.unlink(sock_path)
+        except OSError:
+            pass
+        server.close()
+        os.close(lock_fd)           # a new mux may start now; these sessions end on their own
+        mux.shutdown()
+        deadline = time.monotonic() + 5
+        for agent in mux.closing:
+            try:
+                agent.proc.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                agent.proc.kill()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))
