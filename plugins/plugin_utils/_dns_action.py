@@ -22,6 +22,23 @@ from ansible_collections.mailops.sendmail.plugins.module_utils._dns import HAS_D
 _LOCAL = frozenset(('local', 'ansible.builtin.local'))
 
 
+def _same_python(interpreter, executable):
+    """Whether interpreter is this Python: the same binary in the same directory.
+
+    .venv/bin/python and .venv/bin/python3 are the same (both link to one binary,
+    and the directory gives the same venv and packages); /usr/bin/python3 is not
+    the same as a venv's python3, although both resolve to the same binary.
+    """
+    interpreter, executable = os.path.abspath(interpreter), os.path.abspath(executable)
+    if interpreter == executable:
+        return True
+    try:
+        return (os.path.samefile(os.path.dirname(interpreter), os.path.dirname(executable))
+                and os.path.samefile(interpreter, executable))
+    except OSError:
+        return False
+
+
 class DnsCheckAction(ActionBase):
     """Subclasses set MODULE: the module (with ARGUMENT_SPEC, MUTUALLY_EXCLUSIVE, REQUIRED_ONE_OF, run)."""
 
@@ -40,7 +57,7 @@ class DnsCheckAction(ActionBase):
         if interpreter is None:
             return False
         interpreter = self._templar.template(interpreter)
-        return isinstance(interpreter, str) and os.path.abspath(interpreter) == os.path.abspath(sys.executable)
+        return isinstance(interpreter, str) and _same_python(interpreter, sys.executable)
 
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}

@@ -468,8 +468,8 @@ def test_adhoc_without_dnspython_reports_missing_library(tmp_path):
 
 def _adhoc_mx_verify(nsd, tmp_path, interpreter):
     """(result, -vvv output) of mx_verify run ad hoc on localhost with this Python."""
-    inventory = tmp_path / ('inventory-' + interpreter.name)
-    inventory.write_text('localhost ansible_connection=local ansible_python_interpreter=%s\n' % interpreter)
+    inventory = tmp_path / ('inventory-%d' % len(list(tmp_path.glob('inventory-*'))))
+    inventory.write_text('localhost ansible_connection=local ansible_python_interpreter="%s"\n' % interpreter)
     args = json.dumps(dict(domains=['good.dnstest.test', 'mx6.dnstest.test', 'wrong.dnstest.test'], expected=E46,
                            nameservers=[NS], port=nsd.port, timeout=2, retries=0))
     proc = subprocess.run([str(BIN / 'ansible'), 'localhost', '-i', str(inventory), '-vvv', '-o',
@@ -483,20 +483,27 @@ def _adhoc_mx_verify(nsd, tmp_path, interpreter):
 
 
 def test_controller_python_runs_the_check_in_process_with_the_same_result(nsd, tmp_path):
-    """With the controller's own Python the action runs the check in the worker (no module is
-    executed); with another interpreter path (here the venv's other name for it) the module runs.
-    Both give the same result, failures included."""
+    """With the controller's own Python, under any of its names in its directory (python and
+    python3 of the venv), the action runs the check in the worker (no module is executed); with
+    an interpreter elsewhere (here a script in another directory that execs the same venv Python)
+    the module runs. All give the same result, failures included."""
     own = Path((BIN / 'ansible').read_text().splitlines()[0][2:].strip())   # the Python ansible runs with
-    other = own.parent / ('python' if own.name != 'python' else 'python3')
-    assert other.exists()
+    alias = own.parent / ('python' if own.name != 'python' else 'python3')
+    assert alias.exists() and alias.samefile(own)
     head_in, in_process, log_in = _adhoc_mx_verify(nsd, tmp_path, own)
-    head_module, module, log_module = _adhoc_mx_verify(nsd, tmp_path, other)
+    head_alias, via_alias, log_alias = _adhoc_mx_verify(nsd, tmp_path, alias)
+    wrapper = tmp_path / 'wrapper' / 'python3'
+    wrapper.parent.mkdir()
+    wrapper.write_text('#!/bin/sh\nexec %s "$@"\n' % own)
+    wrapper.chmod(0o755)
+    head_module, module, log_module = _adhoc_mx_verify(nsd, tmp_path, wrapper)
     assert 'EXEC /bin/sh' not in log_in, log_in[-3000:]
+    assert 'EXEC /bin/sh' not in log_alias, log_alias[-3000:]
     assert 'EXEC /bin/sh' in log_module, log_module[-3000:]
-    assert head_in == head_module == 'localhost | FAILED!'
+    assert head_in == head_alias == head_module == 'localhost | FAILED!'
     assert sorted(in_process['failures']) == ['wrong.dnstest.test']
     assert [c['status'] for c in in_process['checks']] == ['ok', 'ok', 'mismatch']
-    assert in_process == module
+    assert in_process == via_alias == module
 
 
 def test_async_check_runs_as_the_module(nsd, tmp_path):
