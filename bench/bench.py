@@ -30,7 +30,11 @@ slowest tasks are printed under the table and stored in the JSON.
 
 Environment: BENCH_RUNS (default 3), BENCH_QUICK=1 (smoke run: 1 and 5 hosts,
 500-entry maps, 20 lineinfile entries, 200 DNS domains), BENCH_MAP_ENTRIES,
-BENCH_LINEINFILE_ENTRIES, BENCH_DNS_DOMAINS, BENCH_PROFILE=0 (skip the profiles).
+BENCH_LINEINFILE_ENTRIES, BENCH_DNS_DOMAINS, BENCH_PROFILE=0 (skip the profiles),
+BENCH_CASES=fleet,dns (run only these of noop, maps, lineinfile, fleet, transport, memory, dns,
+profiles; transport re-runs the 1- and 20-host re-converge with a podman exec per command).
+The fleet rows also show the CPU the whole machine spent per run: spread over its
+CPUs, that is the least time the 20 hosts can take ("floor"), whatever Ansible does.
 Results: a table on stdout, JSON and every command's log under bench/results/.
 """
 
@@ -66,6 +70,8 @@ PROFILE = os.environ.get('BENCH_PROFILE', '1') not in ('', '0')
 FLEET = ['fleet%02d' % i for i in range(1, 21)]
 FLEET_OFFSET = dict((name, 8 + i) for i, name in enumerate(FLEET, 1))
 FLEET_SIZES = (1, 5) if QUICK else (1, 5, 20)
+ALL_CASES = ('noop', 'maps', 'lineinfile', 'fleet', 'transport', 'memory', 'dns', 'profiles')
+CASES = set(c.strip() for c in os.environ.get('BENCH_CASES', ','.join(ALL_CASES)).split(',') if c.strip())
 BIG = 'bigmx'
 RAW_DIR = '/var/lib/mailops-bench-raw'     # root-only: sendmail refuses world-writable paths
 LINEINFILE_PATH = '/var/tmp/mailops-bench-lineinfile'
@@ -124,9 +130,18 @@ def _tree_rss(root):
     return total, ansible
 
 
+def machine_cpu_seconds():
+    """CPU seconds used by the whole machine so far (every process: controller, podman, containers)."""
+    with open('/proc/stat') as stat:
+        fields = stat.readline().split()[1:]
+    busy = sum(int(v) for i, v in enumerate(fields[:8]) if i not in (3, 4))     # all but idle and iowait
+    return busy / os.sysconf('SC_CLK_TCK')
+
+
 class Result:
-    def __init__(self, label, cmd, wall, cpu, maxrss_kb, tree_peak_kb, ansible_peak_kb, log):
+    def __init__(self, label, cmd, wall, cpu, maxrss_kb, tree_peak_kb, ansible_peak_kb, log, machine_cpu=0.0):
         self.label, self.cmd, self.wall, self.cpu = label, cmd, wall, cpu
+        self.machine_cpu = machine_cpu
         self.maxrss_kb, self.tree_peak_kb, self.ansible_peak_kb, self.log = maxrss_kb, tree_peak_kb, ansible_peak_kb, log
         self.text = log.read_text(errors='replace')
         self.recap = parse_recap(self.text)
@@ -146,7 +161,7 @@ def run(label, cmd, env=None, sample=False, stdin=None, check=True):
     with open(log, 'w') as out:
         out.write('$ %s\n' % ' '.join(cmd))
         out.flush()
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), machine_cpu_seconds()
         proc = subprocess.Popen(cmd, cwd=str(REPO), env=full_env, stdout=out, stderr=subprocess.STDOUT,
                                 stdin=stdin if stdin is not None else subprocess.DEVNULL)
         while True:
@@ -157,10 +172,10 @@ def run(label, cmd, env=None, sample=False, stdin=None, check=True):
                 total, ansible = _tree_rss(proc.pid)
                 tree_peak, ansible_peak = max(tree_peak, total), max(ansible_peak, ansible)
             time.sleep(0.1 if sample else 0.02)
-        wall = time.perf_counter() - start
+        wall, machine_cpu = time.perf_counter() - start, machine_cpu_seconds() - start_cpu
         proc.returncode = os.waitstatus_to_exitcode(status)
     result = Result(label, cmd, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss,
-                    tree_peak, ansible_peak, log)
+                    tree_peak, ansible_peak, log, machine_cpu)
     if check and proc.returncode != 0:
         tail = result.text.splitlines()[-40:]
         print('\nFAILED (rc %d): %s\n--- last lines of %s:\n%s\n---' % (
@@ -183,8 +198,9 @@ def parse_recap(text):
     return recap
 
 
-def playbook(label, path, limit, extra=(), sample=False, profile=False, forks=FORKS):
+def playbook(label, path, limit, extra=(), sample=False, profile=False, forks=FORKS, env_extra=None):
     env = {'ANSIBLE_NOCOLOR': '1', 'ANSIBLE_STDOUT_CALLBACK': 'ansible.builtin.default'}
+    env.update(env_extra or {})
     if profile:
         env.update(ANSIBLE_CALLBACKS_ENABLED='ansible.posix.profile_tasks', PROFILE_TASKS_TASK_OUTPUT_LIMIT='all')
     cmd = ['ansible-playbook'] + INVENTORY + [path, '-l', limit, '-f', forks] + list(extra)
@@ -330,7 +346,9 @@ def main():
     def say(text):
         print('[%6.0fs] %s' % (time.perf_counter() - t0, text), flush=True)
 
-    def attempt(name, func):
+    def attempt(name, func, case=None):
+        if case and case not in CASES:
+            return
         try:
             func()
         except BenchError as exc:
@@ -355,7 +373,8 @@ def main():
     podman('exec', '%s-%s' % (LAB, BIG), 'sh', '-c', 'mkdir -p -m 0700 %s' % RAW_DIR)
     say('initial converge: mx1, and %s with %d entries per map' % (BIG, MAP_ENTRIES))
     playbook('converge-mx1', 'playbooks/site.yml', 'mx1')
-    extra['converge_big_first'] = round(big('converge-bigmx').wall, 2)
+    if CASES & {'maps', 'lineinfile', 'memory', 'profiles'}:
+        extra['converge_big_first'] = round(big('converge-bigmx').wall, 2)
 
     def case_noop():
         facts = playbook('r%d-facts-mx1' % state['rnd'], 'bench/facts.yml', 'mx1')
@@ -397,29 +416,40 @@ def main():
         check_changed(conv, False)
         note('conv%d' % size, conv.wall)
         more('conv%d_cpu_s' % size, round(conv.cpu, 2))
+        more('conv%d_machine_cpu_s' % size, round(conv.machine_cpu, 2))
         if size == max(FLEET_SIZES):
             more('fleet_controller_tree_peak_kb', conv.tree_peak_kb)
         reconv = playbook('r%d-fleet%d-reconverge' % (rnd, size), 'playbooks/site.yml', limit)
         check_changed(reconv, True)
         note('reconv%d' % size, reconv.wall)
         more('reconv%d_cpu_s' % size, round(reconv.cpu, 2))
+        more('reconv%d_machine_cpu_s' % size, round(reconv.machine_cpu, 2))
         say('  2: %2d host(s): converge %.1f s, re-converge %.1f s' % (size, conv.wall, reconv.wall))
+        if 'transport' in CASES and size in (1, max(FLEET_SIZES)):
+            # The same re-converge with a podman exec per command (the transport before sessions were kept).
+            direct = playbook('r%d-fleet%d-reconverge-direct' % (rnd, size), 'playbooks/site.yml', limit,
+                              env_extra={'ANSIBLE_PODMAN_CONTROL_PERSIST': '0'})
+            check_changed(direct, True)
+            note('reconv%d_direct' % size, direct.wall)
+            more('reconv%d_direct_machine_cpu_s' % size, round(direct.machine_cpu, 2))
+            say('  2: %2d host(s): re-converge with a podman exec per command %.1f s' % (size, direct.wall))
 
     for rnd in range(1, RUNS + 1):
         state['rnd'] = rnd
         say('round %d/%d' % (rnd, RUNS))
-        attempt('1 no-op', case_noop)
-        attempt('3 maps', case_maps)
-        attempt('3 lineinfile', case_lineinfile)
+        attempt('1 no-op', case_noop, 'noop')
+        attempt('3 maps', case_maps, 'maps')
+        attempt('3 lineinfile', case_lineinfile, 'lineinfile')
         # 2: every converge starts from fresh containers.
-        recreate(FLEET)
+        if 'fleet' in CASES:
+            recreate(FLEET)
         done = 0
-        for size in FLEET_SIZES:
+        for size in FLEET_SIZES if 'fleet' in CASES else ():
             if done + size > len(FLEET):        # reuse the first hosts: fresh containers for those used
                 recreate(FLEET[:done])
                 done = 0
             hosts = FLEET[done:done + size]
-            attempt('2 fleet %d' % size, lambda size=size, hosts=hosts: case_fleet(size, hosts))
+            attempt('2 fleet %d' % size, lambda size=size, hosts=hosts: case_fleet(size, hosts), 'fleet')
             done += size
         more('load_average', [round(v, 2) for v in os.getloadavg()])
 
@@ -438,7 +468,7 @@ def main():
                                                                 '-bi', '-oA%s/aliases' % RAW_DIR)
         memory[BIG]['makemap_maxrss_kb'] = container_maxrss(
             BIG, 'maxrss-makemap', 'sh', '-c', 'makemap hash %s/access < %s/access' % (RAW_DIR, RAW_DIR))
-    attempt('4 memory', case_memory)
+    attempt('4 memory', case_memory, 'memory')
 
     # 5: DNS.
     say('5: bench/dns_bench.py --domains %d --runs %d --json' % (DNS_DOMAINS, max(3, RUNS)))
@@ -448,11 +478,11 @@ def main():
         result = run('dns-bench', [sys.executable, str(BENCH / 'dns_bench.py'), '--domains', str(DNS_DOMAINS),
                                    '--runs', str(max(3, RUNS)), '--json'])
         dns.update(json.loads(result.text[result.text.index('{'):]))
-    attempt('5 dns', case_dns)
+    attempt('5 dns', case_dns, 'dns')
 
     # Profiles of the costly cases (one extra run each, not part of the medians).
     profiles = {}
-    if PROFILE:
+    if PROFILE and 'profiles' in CASES:
         say('profiles (ansible.posix.profile_tasks)')
         top = max(FLEET_SIZES)
 
@@ -471,7 +501,8 @@ def main():
 
     more('load1_after', LOADS)
     config = dict(runs=RUNS, quick=QUICK, map_entries=MAP_ENTRIES, lineinfile_entries=LINEINFILE_ENTRIES,
-                  fleet_sizes=list(FLEET_SIZES), dns_domains=DNS_DOMAINS, stamp=STAMP, lab=LAB, base=BASE)
+                  fleet_sizes=list(FLEET_SIZES), dns_domains=DNS_DOMAINS, stamp=STAMP, lab=LAB, base=BASE,
+                  cpus=os.cpu_count(), cases=sorted(CASES))
     saved = dict(config=config, times=times, extra=extra, memory=memory, dns=dns, profiles=profiles, expect=expect,
                  failures=failures, elapsed=time.perf_counter() - t0)
     (LOGS / 'state.json').write_text(json.dumps(saved, indent=1))   # bench.py --report FILE re-prints it
@@ -517,6 +548,32 @@ def report(config, times, extra, memory, dns, profiles, expect, elapsed, failure
                 ratio_row(case, key, '%s1' % kind, '%.1fx 1 host', '<= 4x' if size == 20 else '', 4, figure)
                 if size != 20:
                     rows[-1] = rows[-1][:3] + ('', None)
+    # What the fleet target is up against on this machine: the CPU the whole machine spent (controller,
+    # podman, the hosts' own work), spread over its CPUs, is the least time N hosts can take.
+    cpus = config.get('cpus') or os.cpu_count()
+    top = max(fleet_sizes)
+    for kind, name in (('conv', 'converge'), ('reconv', 're-converge')):
+        one, many = extra.get('%s1_machine_cpu_s' % kind), extra.get('%s%d_machine_cpu_s' % (kind, top))
+        if one and many and '%s1' % kind in m and top > 1:
+            floor = median(many) / cpus / m['%s1' % kind]
+            row('2 fleet %s: machine CPU, 1 / %d hosts' % (name, top),
+                '%.1f / %.1f CPU-s (%.1f / host)' % (median(one), median(many), median(many) / top),
+                'floor %.1fx' % floor, '(%d CPUs)' % cpus)
+        for size in fleet_sizes:
+            key = '%s%d_cpu_s' % (kind, size)
+            if extra.get(key) and size == top:
+                row('2 fleet %s: controller CPU, %d hosts' % (name, size),
+                    '%.1f CPU-s (%.2f / host)' % (median(extra[key]), median(extra[key]) / size))
+    for size in (1, top):
+        key = 'reconv%d_direct' % size
+        if key in m and 'reconv%d' % size in m:
+            cpu_note = ''
+            if extra.get(key + '_machine_cpu_s') and extra.get('reconv%d_machine_cpu_s' % size):
+                cpu_note = ', %.1f vs %.1f CPU-s' % (median(extra[key + '_machine_cpu_s']),
+                                                     median(extra['reconv%d_machine_cpu_s' % size]))
+            row('2 re-converge, %d host%s: a podman exec per command vs sessions kept' % (size, 's' if size > 1 else ''),
+                '%.1f s vs %.1f s%s' % (m[key], m['reconv%d' % size], cpu_note),
+                '%.2fx' % (m[key] / m['reconv%d' % size]))
     entries = map_entries * 3
     ratio_row('3a role: one changed entry, %d x 3 maps' % map_entries, 'change', 'same', '%.2fx (b)',
               '<= 1.3x (b)', 1.3, secs('change'))

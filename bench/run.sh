@@ -5,6 +5,7 @@
 # the lab on exit. Not part of tests/run.sh.
 #   BENCH_RUNS=3       rounds (the table shows medians; 3 or more)
 #   BENCH_QUICK=1      smoke run: 1 and 5 hosts, 500-entry maps, 20 lineinfile entries
+#   BENCH_CASES=fleet,dns  only these cases (noop, maps, lineinfile, fleet, transport, memory, dns, profiles)
 #   MAILOPS_LAB=bench MAILOPS_LAB_BASE=96   the lab's name and /27 of 198.51.100.0/24
 set -euo pipefail
 cd "$(dirname "$0")/.."
