@@ -110,6 +110,8 @@ display = Display()
 # Copy into / out of the container without a shell-quoting step: the path is "$1".
 _WRITE = 'cat > "$1"'
 _READ = 'cat -- "$1"'
+_MAX_SOCKET_PATH = 100                  # sun_path holds 108 bytes
+_MAX_SESSION_FILE = 64 * 1024 * 1024    # larger files are not copied through the session (held in memory)
 
 
 class Connection(ConnectionBase):
@@ -150,18 +152,28 @@ class Connection(ConnectionBase):
 
     def _sock_path(self, persist):
         """One mux per podman set-up (command, global arguments, the environment podman reads)."""
-        key = json.dumps([self._podman_argv(), persist] + [os.environ.get(name) for name in (
-            'CONTAINERS_CONF', 'CONTAINERS_STORAGE_CONF', 'CONTAINER_HOST', 'CONTAINER_CONNECTION',
-            'XDG_RUNTIME_DIR')])
+        key = json.dumps([self._podman_argv(), persist, sorted(
+            (name, value) for name, value in os.environ.items()
+            if name.startswith(('CONTAINERS_', 'CONTAINER_', 'XDG_')) or name in ('HOME', 'PATH'))])
         directory = os.path.expanduser(self.get_option('control_path_dir'))
         return os.path.join(directory, 'podman-%s' % hashlib.sha256(key.encode()).hexdigest()[:16])
 
-    def _run_persistent(self, argv, data, interactive):
-        """(rc, stdout, stderr) through the container's persistent session; None to run podman exec."""
+    def _persistent(self):
+        """The socket of the session holder, or None for a podman exec per command."""
         persist = self.get_option('control_persist')
         if not persist or persist <= 0 or self._direct:
             return None
         sock_path = self._sock_path(persist)
+        if len(os.fsencode(sock_path)) > _MAX_SOCKET_PATH:
+            display.warning('podman_exec: control_path_dir %s is too long for a unix socket; running podman exec '
+                            'per command' % self.get_option('control_path_dir'))
+            self._direct = True
+            return None
+        return sock_path
+
+    def _run_persistent(self, sock_path, argv, data, interactive):
+        """(rc, stdout, stderr) through the container's persistent session; None to run podman exec."""
+        persist = self.get_option('control_persist')
         user = self.get_option('remote_user')
         try:
             rc, stdout, stderr, head = _podman_mux.request(
@@ -191,11 +203,15 @@ class Connection(ConnectionBase):
         cmd = self._exec_argv(argv, interactive)
         display.vvv('EXEC %s' % to_native(b' '.join(shlex.quote(to_native(c)).encode() for c in cmd)),
                     host=self._container())
-        if stdin is not None:
-            in_data, stdin = stdin.read(), None
-        done = self._run_persistent(argv, in_data, interactive)
-        if done is not None:
-            return done
+        sock_path = self._persistent()
+        if stdin is not None and sock_path and os.fstat(stdin.fileno()).st_size > _MAX_SESSION_FILE:
+            sock_path = None            # a large file goes through a podman exec of its own, read as it streams
+        if sock_path:
+            if stdin is not None:
+                in_data, stdin = stdin.read(), None
+            done = self._run_persistent(sock_path, argv, in_data, interactive)
+            if done is not None:
+                return done
         if stdin is None:
             stdin = subprocess.PIPE if interactive else subprocess.DEVNULL
         proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

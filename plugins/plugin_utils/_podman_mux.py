@@ -33,6 +33,8 @@ import json
 import os
 import select
 import socket
+import stat
+import struct
 import subprocess
 import sys
 import threading
@@ -41,9 +43,11 @@ import time
 PROTOCOL = 1
 ACK = b'+'
 # What runs inside the container: a loop over requests on stdin. Children get
-# /dev/null or a pipe as stdin, never the agent's own pipes.
+# /dev/null or a pipe as stdin, never the agent's own pipes, and the environment
+# podman exec gave the agent.
 AGENT = r'''
-import json, subprocess, sys
+import json, os, subprocess, sys
+os.environ.pop("PYTHONCOERCECLOCALE", None)   # set by BOOT so that Python leaves the locale as podman exec gives it
 r, w = sys.stdin.buffer, sys.stdout.buffer
 def send(head, *blocks):
     w.write(json.dumps(head).encode() + b"\n")
@@ -73,7 +77,7 @@ while True:
 # Start the agent with the container's python3, wherever it is; 127 when there is none. LOADER
 # reads AGENT (one JSON string) from the first line of stdin, so that a process listing shows
 # one short line per session.
-BOOT = ('for p in python3 /usr/bin/python3 /usr/libexec/platform-python; do '
+BOOT = ('export PYTHONCOERCECLOCALE=0; for p in python3 /usr/bin/python3 /usr/libexec/platform-python; do '
         'command -v "$p" >/dev/null 2>&1 && exec "$p" -c "$1"; done; exit 127')
 LOADER = 'import json, sys; exec(json.loads(sys.stdin.buffer.readline()))  # mailops podman_exec session'
 STDERR_KEEP = 65536         # bytes of a session's stderr kept for its error message
@@ -119,6 +123,19 @@ def _encode_argv(argv):
 # the worker's side
 # --------------------------------------------------------------------------
 
+def _peer_uid(sock):
+    _pid, uid, _gid = struct.unpack('3i', sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize('3i')))
+    return uid
+
+
+def check_control_dir(directory):
+    """Make the socket directory (0700) or refuse one that others could write or that is not ours."""
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    info = os.lstat(directory)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
+        raise MuxError('%s must be a directory of this user that no one else can write' % directory, ran=False)
+
+
 def request(sock_path, container, user, argv, data, stdin, spawn, connect_timeout=10.0):
     """Run argv in the container through the mux at sock_path; return (rc, stdout, stderr, head).
 
@@ -134,6 +151,9 @@ def request(sock_path, container, user, argv, data, stdin, spawn, connect_timeou
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             sock.connect(sock_path)
+            if _peer_uid(sock) != os.getuid():     # somebody else's socket: never hand it a command
+                sock.close()
+                raise MuxError('%s belongs to another user' % sock_path, ran=False)
             sock.sendall(payload)
             stream = sock.makefile('rb')
             ack = stream.read(1)
@@ -145,8 +165,14 @@ def request(sock_path, container, user, argv, data, stdin, spawn, connect_timeou
         # Nothing ran: no mux, a stale socket, or a mux that was shutting down.
         if time.monotonic() > deadline:
             raise MuxError('no podman exec mux answered on %s' % sock_path, ran=False)
-        if spawn() != 'ready':
+        try:
+            started = spawn()
+        except OSError as exc:
+            raise MuxError('cannot start a podman exec mux on %s: %s' % (sock_path, exc), ran=False)
+        if started == 'busy':
             time.sleep(0.05)        # another mux is starting, or one is shutting down and holds the lock
+        elif started != 'ready':
+            raise MuxError('the podman exec mux for %s did not start (%r)' % (sock_path, started), ran=False)
     try:
         head = _head(stream)
         if head is None:
@@ -164,8 +190,7 @@ def request(sock_path, container, user, argv, data, stdin, spawn, connect_timeou
 
 def spawn_mux(sock_path, idle, podman_argv, python=None, timeout=15.0):
     """Start a mux for sock_path and wait until it listens (or another one holds the lock)."""
-    directory = os.path.dirname(sock_path)
-    os.makedirs(directory, mode=0o700, exist_ok=True)
+    check_control_dir(os.path.dirname(sock_path))
     cmd = [python or sys.executable, os.path.abspath(__file__), sock_path, str(idle), json.dumps(podman_argv)]
     # New session, no inherited pipes: the mux must not hold the playbook's output open.
     with open(os.devnull, 'rb') as devnull_in:
@@ -283,7 +308,7 @@ class Mux(object):
         self.closing = []           # closed agents not yet reaped
         self.active = 0
         self.last = time.monotonic()
-        self.stopping = False
+        self.idle_now = threading.Event()
 
     def checkout(self, key):
         while True:
@@ -309,8 +334,7 @@ class Mux(object):
             self.pool.setdefault(key, []).append(agent)
 
     def serve_client(self, conn):
-        with self.lock:
-            self.active += 1
+        """Serve one worker's request (the accept loop counted it in self.active)."""
         try:
             conn.sendall(ACK)
             stream = conn.makefile('rb')
@@ -344,8 +368,17 @@ class Mux(object):
                 self.active -= 1
                 self.last = time.monotonic()
 
+    def admit(self):
+        """Whether the accept loop may serve a new connection (not once the mux decided to exit)."""
+        with self.lock:
+            if self.idle_now.is_set():
+                return False
+            self.active += 1
+            self.last = time.monotonic()
+            return True
+
     def reap(self):
-        """Close agents idle for longer than the idle time; whether the mux itself is idle."""
+        """Close agents idle for longer than the idle time; set idle_now when the mux itself is idle."""
         now = time.monotonic()
         with self.lock:
             for key, agents in list(self.pool.items()):
@@ -358,7 +391,8 @@ class Mux(object):
                         keep.append(agent)
                 self.pool[key] = keep
             self.closing = [agent for agent in self.closing if agent.proc.poll() is None]
-            return self.active == 0 and now - self.last > self.idle
+            if self.active == 0 and now - self.last > self.idle:
+                self.idle_now.set()     # under the lock: admit() sees it before it counts a new request
 
     def shutdown(self):
         with self.lock:
@@ -371,7 +405,7 @@ class Mux(object):
 
 def _listen(sock_path):
     """The listening socket, or None when another mux holds the lock."""
-    lock_fd = os.open(sock_path + '.lock', os.O_RDWR | os.O_CREAT, 0o600)
+    lock_fd = os.open(sock_path + '.lock', os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
     try:
         fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as exc:
@@ -398,6 +432,7 @@ def main(argv):
     # Detach: the worker that started us waits for the first process only.
     if os.fork():
         os._exit(0)
+    os.chdir('/')                   # pin no directory of the worker that started us
     server, lock_fd, inode = _listen(sock_path)
     sys.stdout.write('ready\n' if server else 'busy\n')
     sys.stdout.flush()
@@ -406,18 +441,22 @@ def main(argv):
     if server is None:
         return 0
     mux = Mux(sock_path, idle, podman_argv)
+
+    def reaper():               # every second, also while requests keep coming
+        while not mux.idle_now.wait(1.0):
+            mux.reap()
+    threading.Thread(target=reaper, daemon=True).start()
     server.settimeout(1.0)
     try:
-        while True:
+        while not mux.idle_now.is_set():
             try:
                 conn, _addr = server.accept()
             except socket.timeout:
-                if mux.reap():
-                    break
                 continue
+            if not mux.admit():
+                conn.close()    # no acknowledgement: the worker starts a new mux
+                break
             conn.settimeout(None)
-            with mux.lock:
-                mux.last = time.monotonic()
             threading.Thread(target=mux.serve_client, args=(conn,), daemon=True).start()
     finally:
         # Unlink first: a worker that connects from now on gets no acknowledgement and starts a new mux.

@@ -13,6 +13,7 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import sys
 import tempfile
 import threading
@@ -379,10 +380,12 @@ def test_stale_socket_of_a_dead_mux_is_replaced(lab):
 
 
 def test_no_mux_raises_not_ran_within_the_connect_timeout(lab):
+    """While another mux holds the lock ('busy'), request() retries until its connect timeout."""
     calls = []
 
     def spawn():
         calls.append(time.monotonic())
+        return 'busy'
 
     started = time.monotonic()
     with pytest.raises(_podman_mux.MuxError) as caught:
@@ -392,3 +395,40 @@ def test_no_mux_raises_not_ran_within_the_connect_timeout(lab):
     assert 1.0 <= elapsed < 1.5
     assert len(calls) > 1
     assert not os.path.exists(lab.sock)
+
+
+@pytest.mark.parametrize('outcome', ['', None, OSError('cannot fork')])
+def test_a_mux_that_cannot_start_fails_at_once(lab, outcome):
+    """A mux that did not start (no answer, or an error starting it) is not retried for the whole
+    connect timeout: the caller falls back to a podman exec per command at once."""
+    calls = []
+
+    def spawn():
+        calls.append(1)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    started = time.monotonic()
+    with pytest.raises(_podman_mux.MuxError) as caught:
+        _podman_mux.request(lab.sock, 'c1', None, ['true'], None, False, spawn, connect_timeout=5.0)
+    assert caught.value.ran is False
+    assert time.monotonic() - started < 1.0 and calls == [1]
+
+
+def test_a_control_dir_others_can_write_is_refused(lab, tmp_path):
+    """The socket directory must be the user's own and closed to others: a shared one is refused
+    before any mux starts there (someone else could answer in our name)."""
+    shared = tempfile.mkdtemp(dir='/tmp')
+    try:
+        os.chmod(shared, 0o777)
+        with pytest.raises(_podman_mux.MuxError) as caught:
+            _podman_mux.spawn_mux(os.path.join(shared, 'mux'), 2, [str(lab.podman)])
+        assert caught.value.ran is False and 'no one else can write' in str(caught.value)
+        assert os.listdir(shared) == []
+        os.chmod(shared, 0o700)
+        made = os.path.join(shared, 'new')
+        _podman_mux.check_control_dir(made)
+        assert stat.S_IMODE(os.stat(made).st_mode) == 0o700
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
