@@ -151,8 +151,9 @@ class Connection(ConnectionBase):
         return [to_bytes(part, errors='surrogate_or_strict') for part in cmd + list(argv)]
 
     def _sock_path(self, persist):
-        """One mux per podman set-up (command, global arguments, the environment podman reads)."""
-        key = json.dumps([self._podman_argv(), persist, sorted(
+        """One mux per podman set-up (command, global arguments, the environment podman reads) and per
+        version of the holder's code."""
+        key = json.dumps([_podman_mux.CODE_ID, self._podman_argv(), persist, sorted(
             (name, value) for name, value in os.environ.items()
             if name.startswith(('CONTAINERS_', 'CONTAINER_', 'XDG_')) or name in ('HOME', 'PATH'))])
         directory = os.path.expanduser(self.get_option('control_path_dir'))

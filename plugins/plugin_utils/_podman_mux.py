@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import select
@@ -48,6 +49,7 @@ ACK = b'+'
 AGENT = r'''
 import json, os, subprocess, sys
 os.environ.pop("PYTHONCOERCECLOCALE", None)   # set by BOOT so that Python leaves the locale as podman exec gives it
+os.environ.pop("PWD", None)                   # set by BOOT's shell; podman exec gives none
 r, w = sys.stdin.buffer, sys.stdout.buffer
 def send(head, *blocks):
     w.write(json.dumps(head).encode() + b"\n")
@@ -82,6 +84,16 @@ BOOT = ('export PYTHONCOERCECLOCALE=0; for p in python3 /usr/bin/python3 /usr/li
 LOADER = 'import json, sys; exec(json.loads(sys.stdin.buffer.readline()))  # mailops podman_exec session'
 STDERR_KEEP = 65536         # bytes of a session's stderr kept for its error message
 AGENT_START_TIMEOUT = 30
+MAX_IDLE = 2                # idle sessions kept per container (each holds a podman client, about 15 MB)
+
+
+def _code_id():
+    """A digest of this file: a holder started by other code (an upgrade) is not reused."""
+    with open(os.path.abspath(__file__), 'rb') as source:
+        return hashlib.sha256(source.read()).hexdigest()[:16]
+
+
+CODE_ID = _code_id()
 
 
 class MuxError(Exception):
@@ -330,8 +342,14 @@ class Mux(object):
             self.closing.append(agent)
 
     def checkin(self, key, agent):
+        """Pool an agent for the next request; beyond MAX_IDLE per container (left by a burst of
+        parallel requests, such as 20 hosts' relay probes from one host) it is closed."""
         with self.lock:
-            self.pool.setdefault(key, []).append(agent)
+            agents = self.pool.setdefault(key, [])
+            if len(agents) < MAX_IDLE:
+                agents.append(agent)
+                return
+        self.retire(agent)
 
     def serve_client(self, conn):
         """Serve one worker's request (the accept loop counted it in self.active)."""

@@ -86,3 +86,15 @@ def test_a_container_replaced_under_the_same_name_gets_a_new_session(live):
         assert rc == 0 and second not in (None, "0") and "two.example.test" in out, out
     finally:
         remove()
+
+
+def test_a_session_gives_commands_the_environment_of_podman_exec(live):
+    """Commands run through a kept session see the environment a plain podman exec gives them
+    (nothing added by the session's shell or Python, such as PWD or a coerced LC_CTYPE)."""
+    res = subprocess.run(["ansible", "mx1", "-i", str(ROOT / "lab" / "inventory"), "-m", "ansible.builtin.raw",
+                          "-a", "env"], capture_output=True, text=True, env=live.env, cwd=ROOT, timeout=300)
+    assert res.returncode == 0, res.stdout + res.stderr
+    session = sorted(line for line in res.stdout.splitlines()[1:] if line.strip())
+    direct = subprocess.run(["podman", "exec", live.container("mx1"), "env"], capture_output=True, text=True,
+                            env=live.env, check=True, timeout=120).stdout.splitlines()
+    assert session == sorted(line for line in direct if line.strip())

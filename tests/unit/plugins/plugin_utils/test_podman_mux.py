@@ -259,10 +259,12 @@ def test_concurrent_requests_run_in_parallel_agents(lab):
     assert agents <= set(lab.pids('c1'))
     assert elapsed < 2.5, 'serialised? %.2f s for %d x 0.5 s' % (elapsed, count)
     assert len(lab.muxes()) == 1
-    # The agents stay pooled: the next request starts none.
+    # Up to MAX_IDLE agents stay pooled (the next request starts none); the rest of the burst's end.
     started_agents = len(lab.pids('c1'))
     assert int(lab.run('c1', PPID)[1]) in agents
     assert len(lab.pids('c1')) == started_agents
+    assert _wait(lambda: sum(_alive(pid) for pid in lab.pids('c1')) == _podman_mux.MAX_IDLE, 5), \
+        [pid for pid in lab.pids('c1') if _alive(pid)]
 
 
 # --------------------------------------------------------------------------
