@@ -127,6 +127,24 @@ def _head(stream):
     return json.loads(line)
 
 
+def _frame(head, *blocks):
+    """One message: the JSON line, then the byte blocks it announces."""
+    return json.dumps(head).encode() + b'\n' + b''.join(blocks)
+
+
+def _read_answer(stream):
+    """(head, stdout, stderr) of one answer (its head announces 'out' and 'err' bytes); None when the
+    stream ends before the whole answer."""
+    head = _head(stream)
+    if head is None:
+        return None
+    out = _read_exact(stream, head.get('out', 0))
+    err = _read_exact(stream, head.get('err', 0))
+    if out is None or err is None:
+        return None
+    return head, out, err
+
+
 def _encode_argv(argv):
     return [a.decode('utf-8', 'surrogateescape') if isinstance(a, bytes) else a for a in argv]
 
@@ -156,8 +174,8 @@ def request(sock_path, container, user, argv, data, stdin, spawn, connect_timeou
     the container has no Python for an agent (the caller then runs podman exec itself).
     Raises MuxError.
     """
-    payload = json.dumps(dict(container=container, user=user or '', argv=_encode_argv(argv),
-                              stdin=bool(stdin), size=len(data or b''))).encode() + b'\n' + (data or b'')
+    payload = _frame(dict(container=container, user=user or '', argv=_encode_argv(argv),
+                          stdin=bool(stdin), size=len(data or b'')), data or b'')
     deadline = time.monotonic() + connect_timeout
     while True:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -186,17 +204,14 @@ def request(sock_path, container, user, argv, data, stdin, spawn, connect_timeou
         elif started != 'ready':
             raise MuxError('the podman exec mux for %s did not start (%r)' % (sock_path, started), ran=False)
     try:
-        head = _head(stream)
-        if head is None:
-            raise MuxError('the podman exec mux closed the connection during the command', ran=True)
-        out = _read_exact(stream, head.get('out', 0)) if head.get('out') else b''
-        err = _read_exact(stream, head.get('err', 0)) if head.get('err') else b''
-        if out is None or err is None:
-            raise MuxError('the podman exec mux closed the connection during the answer', ran=True)
+        answer = _read_answer(stream)
     except (OSError, ValueError) as exc:
         raise MuxError('the connection to the podman exec mux failed during the command: %s' % exc, ran=True)
     finally:
         sock.close()
+    if answer is None:
+        raise MuxError('the podman exec mux closed the connection before its whole answer', ran=True)
+    head, out, err = answer
     return head.get('rc', 255), out, err, head
 
 
@@ -253,7 +268,7 @@ class Agent(object):
         """None when the agent answered; else (rc, stderr) of the failed podman exec."""
         head = None
         try:
-            self.proc.stdin.write(json.dumps(AGENT).encode() + b'\n')
+            self.proc.stdin.write(_frame(AGENT))
             self.proc.stdin.flush()
             ready, _w, _x = select.select([self.proc.stdout], [], [], AGENT_START_TIMEOUT)
             if ready:
@@ -283,21 +298,18 @@ class Agent(object):
             return False
 
     def _send(self, head, data):
-        self.proc.stdin.write(json.dumps(head).encode() + b'\n' + data)
+        self.proc.stdin.write(_frame(head, data))
         self.proc.stdin.flush()
 
     def run(self, argv, data, stdin):
         try:
             self._send(dict(argv=argv, stdin=stdin, size=len(data)), data)
-            head = _head(self.proc.stdout)
-            if head is None:
-                raise AgentGone('the podman exec session ended during the command')
-            out = _read_exact(self.proc.stdout, head['out'])
-            err = _read_exact(self.proc.stdout, head['err'])
+            answer = _read_answer(self.proc.stdout)
         except (OSError, ValueError) as exc:
             raise AgentGone('the podman exec session failed during the command: %s' % exc)
-        if out is None or err is None:
-            raise AgentGone('the podman exec session ended during the answer')
+        if answer is None:
+            raise AgentGone('the podman exec session ended before its whole answer')
+        head, out, err = answer
         self.used = time.monotonic()
         return head['rc'], out, err
 
@@ -337,9 +349,13 @@ class Mux(object):
         return (None, failure) if failure else (agent, None)
 
     def retire(self, agent, kill=False):
-        agent.close(kill=kill)
         with self.lock:
-            self.closing.append(agent)
+            self._retire(agent, kill)
+
+    def _retire(self, agent, kill=False):
+        """Close an agent and keep it until its process is reaped (the caller holds self.lock)."""
+        agent.close(kill=kill)
+        self.closing.append(agent)
 
     def checkin(self, key, agent):
         """Pool an agent for the next request; beyond MAX_IDLE per container (left by a burst of
@@ -365,19 +381,17 @@ class Mux(object):
             if failure:
                 rc, err = failure
                 # 127/126: no Python in the container; the worker runs podman exec itself.
-                reply = dict(rc=rc, out=0, err=len(err), fallback=rc in (126, 127), start_failed=True)
-                conn.sendall(json.dumps(reply).encode() + b'\n' + err)
+                conn.sendall(_frame(dict(rc=rc, out=0, err=len(err), fallback=rc in (126, 127), start_failed=True),
+                                    err))
                 return
             try:
                 rc, out, err = agent.run(head['argv'], data, head['stdin'])
             except AgentGone as exc:
                 self.retire(agent, kill=True)
-                conn.sendall(json.dumps(dict(rc=255, out=0, err=0, lost=str(exc))).encode() + b'\n')
+                conn.sendall(_frame(dict(rc=255, out=0, err=0, lost=str(exc))))
                 return
             self.checkin(key, agent)
-            conn.sendall(json.dumps(dict(rc=rc, out=len(out), err=len(err))).encode() + b'\n')
-            conn.sendall(out)
-            conn.sendall(err)
+            conn.sendall(_frame(dict(rc=rc, out=len(out), err=len(err)), out, err))
         except (OSError, ValueError, KeyError):
             pass
         finally:
@@ -403,8 +417,7 @@ class Mux(object):
                 keep = []
                 for agent in agents:
                     if now - agent.used > self.idle or agent.proc.poll() is not None:
-                        agent.close()
-                        self.closing.append(agent)
+                        self._retire(agent)
                     else:
                         keep.append(agent)
                 self.pool[key] = keep
@@ -416,8 +429,7 @@ class Mux(object):
         with self.lock:
             for agents in self.pool.values():
                 for agent in agents:
-                    agent.close()
-                    self.closing.append(agent)
+                    self._retire(agent)
             self.pool = {}
 
 
