@@ -170,9 +170,10 @@ def cgroups_cpu_seconds(paths):
 
 
 class Result:
-    def __init__(self, label, cmd, wall, cpu, maxrss_kb, tree_peak_kb, ansible_peak_kb, log, machine_cpu=0.0):
+    def __init__(self, label, cmd, wall, cpu, maxrss_kb, tree_peak_kb, ansible_peak_kb, log, machine_cpu=0.0,
+                 hosts_cpu=None):
         self.label, self.cmd, self.wall, self.cpu = label, cmd, wall, cpu
-        self.machine_cpu = machine_cpu
+        self.machine_cpu, self.hosts_cpu = machine_cpu, hosts_cpu
         self.maxrss_kb, self.tree_peak_kb, self.ansible_peak_kb, self.log = maxrss_kb, tree_peak_kb, ansible_peak_kb, log
         self.text = log.read_text(errors='replace')
         self.recap = parse_recap(self.text)
@@ -181,9 +182,10 @@ class Result:
         return sum(counts.get('changed', 0) for counts in self.recap.values())
 
 
-def run(label, cmd, env=None, sample=False, stdin=None, check=True):
+def run(label, cmd, env=None, sample=False, stdin=None, check=True, cgroups=None):
     """Run cmd (a list), log its output to LOGS/<label>.log, time it.
-    sample=True samples the RSS of its process tree every 0.1 s."""
+    sample=True samples the RSS of its process tree every 0.1 s; cgroups (lab_cgroups()) adds the
+    CPU those containers used meanwhile."""
     LOGS.mkdir(parents=True, exist_ok=True)
     log = LOGS / (re.sub(r'[^A-Za-z0-9_.-]+', '_', label) + '.log')
     full_env = dict(os.environ)
@@ -193,6 +195,7 @@ def run(label, cmd, env=None, sample=False, stdin=None, check=True):
         out.write('$ %s\n' % ' '.join(cmd))
         out.flush()
         start, start_cpu = time.perf_counter(), machine_cpu_seconds()
+        start_hosts = cgroups_cpu_seconds(cgroups) if cgroups else None
         proc = subprocess.Popen(cmd, cwd=str(REPO), env=full_env, stdout=out, stderr=subprocess.STDOUT,
                                 stdin=stdin if stdin is not None else subprocess.DEVNULL)
         while True:
@@ -204,9 +207,10 @@ def run(label, cmd, env=None, sample=False, stdin=None, check=True):
                 tree_peak, ansible_peak = max(tree_peak, total), max(ansible_peak, ansible)
             time.sleep(0.1 if sample else 0.02)
         wall, machine_cpu = time.perf_counter() - start, machine_cpu_seconds() - start_cpu
+        hosts_cpu = cgroups_cpu_seconds(cgroups) - start_hosts if cgroups else None
         proc.returncode = os.waitstatus_to_exitcode(status)
     result = Result(label, cmd, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss,
-                    tree_peak, ansible_peak, log, machine_cpu)
+                    tree_peak, ansible_peak, log, machine_cpu, hosts_cpu)
     if check and proc.returncode != 0:
         tail = result.text.splitlines()[-40:]
         print('\nFAILED (rc %d): %s\n--- last lines of %s:\n%s\n---' % (
@@ -229,14 +233,14 @@ def parse_recap(text):
     return recap
 
 
-def playbook(label, path, limit, extra=(), sample=False, profile=False, forks=FORKS, env_extra=None):
+def playbook(label, path, limit, extra=(), sample=False, profile=False, forks=FORKS, env_extra=None, cgroups=None):
     env = {'ANSIBLE_NOCOLOR': '1', 'ANSIBLE_STDOUT_CALLBACK': 'ansible.builtin.default'}
     env.update(env_extra or {})
     if profile:
         env.update(ANSIBLE_CALLBACKS_ENABLED='ansible.posix.profile_tasks', PROFILE_TASKS_TASK_OUTPUT_LIMIT='all')
     cmd = ['ansible-playbook'] + INVENTORY + [path, '-l', limit, '-f', forks] + list(extra)
     try:
-        result = run(label, cmd, env=env, sample=sample)
+        result = run(label, cmd, env=env, sample=sample, cgroups=cgroups)
     finally:
         LOADS.append([label, round(os.getloadavg()[0], 1)])
     failed = dict((h, c) for h, c in result.recap.items() if c.get('failed') or c.get('unreachable'))
@@ -443,34 +447,28 @@ def main():
     def case_fleet(size, hosts):
         rnd, limit = state['rnd'], ','.join(hosts)
         cgroups = lab_cgroups()     # every lab host: the fleet, the outsider's probes, ns1's answers
-        hosts_cpu = cgroups_cpu_seconds(cgroups)
-        conv = playbook('r%d-fleet%d-converge' % (rnd, size), 'playbooks/site.yml', limit,
-                        sample=(size == max(FLEET_SIZES)))
-        after = cgroups_cpu_seconds(cgroups)
-        used, hosts_cpu = after - hosts_cpu, after
-        if cgroups:
-            more('conv%d_hosts_cpu_s' % size, round(used, 2))
-        check_changed(conv, False)
-        note('conv%d' % size, conv.wall)
-        more('conv%d_cpu_s' % size, round(conv.cpu, 2))
-        more('conv%d_machine_cpu_s' % size, round(conv.machine_cpu, 2))
+
+        def site(key, want_zero, **kwargs):
+            """site.yml on the hosts; its wall time under key, its CPU figures under key_*."""
+            res = playbook('r%d-fleet%d-%s' % (rnd, size, kwargs.pop('label')), 'playbooks/site.yml', limit,
+                           cgroups=cgroups, **kwargs)
+            check_changed(res, want_zero)
+            note(key, res.wall)
+            more(key + '_cpu_s', round(res.cpu, 2))
+            more(key + '_machine_cpu_s', round(res.machine_cpu, 2))
+            if res.hosts_cpu is not None:
+                more(key + '_hosts_cpu_s', round(res.hosts_cpu, 2))
+            return res
+
+        conv = site('conv%d' % size, False, label='converge', sample=(size == max(FLEET_SIZES)))
         if size == max(FLEET_SIZES):
             more('fleet_controller_tree_peak_kb', conv.tree_peak_kb)
-        reconv = playbook('r%d-fleet%d-reconverge' % (rnd, size), 'playbooks/site.yml', limit)
-        if cgroups:
-            more('reconv%d_hosts_cpu_s' % size, round(cgroups_cpu_seconds(cgroups) - hosts_cpu, 2))
-        check_changed(reconv, True)
-        note('reconv%d' % size, reconv.wall)
-        more('reconv%d_cpu_s' % size, round(reconv.cpu, 2))
-        more('reconv%d_machine_cpu_s' % size, round(reconv.machine_cpu, 2))
+        reconv = site('reconv%d' % size, True, label='reconverge')
         say('  2: %2d host(s): converge %.1f s, re-converge %.1f s' % (size, conv.wall, reconv.wall))
         if 'transport' in CASES and size in (1, max(FLEET_SIZES)):
             # The same re-converge with a podman exec per command (the transport before sessions were kept).
-            direct = playbook('r%d-fleet%d-reconverge-direct' % (rnd, size), 'playbooks/site.yml', limit,
-                              env_extra={'ANSIBLE_PODMAN_CONTROL_PERSIST': '0'})
-            check_changed(direct, True)
-            note('reconv%d_direct' % size, direct.wall)
-            more('reconv%d_direct_machine_cpu_s' % size, round(direct.machine_cpu, 2))
+            direct = site('reconv%d_direct' % size, True, label='reconverge-direct',
+                          env_extra={'ANSIBLE_PODMAN_CONTROL_PERSIST': '0'})
             say('  2: %2d host(s): re-converge with a podman exec per command %.1f s' % (size, direct.wall))
 
     for rnd in range(1, RUNS + 1):
