@@ -5,7 +5,7 @@
 
 The documentation of each filter is in the YAML file of the same name
 beside this one (sendmail_policy.yml, sendmail_listen_check.yml,
-fqdn_errors.yml, file_differs.yml); the logic is in plugin_utils/_policy.py
+fqdn_errors.yml, file_differs.yml); the logic is in plugin_utils/_policy/
 and plugin_utils/_files.py.
 """
 

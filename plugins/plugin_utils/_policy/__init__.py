@@ -1,0 +1,74 @@
+# Copyright (c) mailops team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Merge and validate the policy of a sendmail server, in plain Python.
+
+The role ``mailops.sendmail.sendmail`` calls :func:`build_policy` (through the
+action ``mailops.sendmail.sendmail_policy`` or the filter of the same name) on
+the controller before it changes any host.  The templates only render the
+merged, valid lists that come back, so they hold no logic.
+
+One module per concern:
+
+``_grammar``  names, addresses, paths, entry shapes (shared by every check)
+``_m4``       what an mc value may hold so that it stays data, never m4 code
+``_access``   the access map: keys by tag, actions per tag, RELAY judgement
+``_maps``     relay-domains, local-host-names, DNSBL, virtusertable, aliases, list files
+``_layers``   the layered merge (base, group, host) driven by one table
+``_mc``       listen entries, smart host, features, defines, raw mc lines
+``_listen``   where sendmail listens (``ss`` output) against the listen entries
+``_fqdn``     the fqdn role's check
+``_texts``    the large maps as ready text for the templates
+
+Every problem becomes one line of ``errors`` that names the variable, the
+entry and the reason; all of them are collected, none stops the run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ._fqdn import fqdn_errors
+from ._grammar import _kind
+from ._layers import _MAP_SPECS, LAYERED_KEYS, _merge_map
+from ._listen import check_listen
+from ._maps import _include_errors, _with_required_aliases
+from ._mc import _defines, _features, _listen, _mc_extra_lines, _options, _smart_host
+from ._texts import policy_texts
+
+__all__ = ['LAYERED_KEYS', 'build_policy', 'check_listen', 'fqdn_errors', 'policy_texts']
+
+
+def build_policy(data: Mapping | None) -> dict:
+    """Merge the layered policy maps and validate everything.
+
+    Returns the merged, valid lists and ``errors``: one line per problem, all
+    of them; the policy is usable only when ``errors`` is empty.
+    """
+    errors: list[str] = []
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        errors.append(f'sendmail policy: the input must be a mapping, got {_kind(data)}')
+        data = {}
+    opts = _options(data, errors)
+    mode = data.get('mode', 'server')
+    if mode not in ('server', 'client'):
+        errors.append(f"sendmail_mode: must be 'server' or 'client', got {mode!r}")
+    result: dict[str, Any] = {'errors': errors}
+    merged = {spec.name: _merge_map(data, spec, opts, errors) for spec in _MAP_SPECS}
+    for name, (entries, _absent) in merged.items():
+        result[name] = [output for _label, output in entries.values()]
+    result['aliases'] = _with_required_aliases(result['aliases'])
+    result['alias_files_absent'] = list(merged['alias_files'][1].values())
+    errors.extend(_include_errors(merged['aliases'][0], merged['alias_files'][1]))
+    result['listen'] = _listen(data.get('listen'), errors)
+    result['smart_host'] = _smart_host(data.get('smart_host'), errors)
+    if mode == 'client' and not data.get('smart_host'):
+        errors.append('sendmail_smart_host: required in client mode (sendmail_mode: client): '
+                      'name the relay that takes this host\'s mail')
+    result['features'] = _features(data.get('features'), opts.allow_open_relay, errors)
+    result['defines'] = _defines(data.get('defines'), errors)
+    result['mc_extra_lines'] = _mc_extra_lines(data.get('mc_extra_lines'), errors)
+    return result
