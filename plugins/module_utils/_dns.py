@@ -146,6 +146,45 @@ def join_or_none(items, none='nothing'):
     return ', '.join(str(i) for i in items) if items else none
 
 
+# How the addresses found for a name are compared with the expected ones (a_verify's
+# ``match``; an MX host in mx_verify is always matched with MATCH_SUBSET).
+MATCH_EXACT = 'exact'    # the addresses found are exactly the expected ones
+MATCH_SUBSET = 'subset'  # at least one address is found, and every one found is expected
+MATCH_CHOICES = (MATCH_EXACT, MATCH_SUBSET)
+
+
+def compare_addresses(found, expected, match=MATCH_EXACT):
+    """Compare the addresses found for a name with the expected ones.
+
+    Return ``(status, found, missing, unexpected)``, the three lists sorted ipaddress
+    objects. ``status``: ``ok``; ``nodata`` (nothing found); ``mismatch`` (only
+    unexpected addresses); ``partial`` (some unexpected addresses, or with
+    MATCH_EXACT some expected address missing).
+    """
+    found = sort_addresses(set(found))
+    wanted = sort_addresses(set(expected))
+    unexpected = [a for a in found if a not in wanted]
+    missing = [a for a in wanted if a not in found]
+    if not found:
+        status = 'nodata'
+    elif unexpected:
+        status = 'mismatch' if len(unexpected) == len(found) else 'partial'
+    elif missing and match == MATCH_EXACT:
+        status = 'partial'
+    else:
+        status = 'ok'
+    return status, found, missing, unexpected
+
+
+def expectation_text(expected, match=MATCH_EXACT):
+    """What a name must resolve to, for messages: ``198.51.100.10, 198.51.100.11`` (exact),
+    ``one or more of 198.51.100.10, 198.51.100.11 and no other address`` (subset of several)."""
+    text = join_or_none(addresses_text(expected))
+    if match == MATCH_SUBSET and len(expected) > 1:
+        return 'one or more of %s and no other address' % text
+    return text
+
+
 def family_types(addresses):
     """Record types (A, AAAA) matching the address families present, A first."""
     types = []

@@ -15,7 +15,10 @@ description:
   - Looks up the MX records of one or many mail domains, follows every MX
     exchange to its A/AAAA records and checks that O(require=any) MX host or
     O(require=all) of them resolve to an address of this server (O(expected)).
-  - An MX host matches when it has addresses and all of them are expected.
+  - An MX host matches when it resolves to one or more of the O(expected) addresses and to no
+    other address, as M(mailops.sendmail.a_verify) does with O(mailops.sendmail.a_verify#module:match=subset).
+    O(expected) lists all addresses of the server, and an MX host may publish only some of them,
+    for example only its IPv4 address.
   - "Reports clearly, per domain: no MX (the RFC 5321 section 5.1 implicit MX on the
     domain's own A/AAAA records: reported, and a failure unless O(allow_implicit_mx=true)),
     a null MX (RFC 7505 C(0 .): the domain accepts no mail, a failure), an MX that
@@ -43,7 +46,9 @@ options:
     type: list
     elements: str
   expected:
-    description: The addresses of this mail server, IPv4 and/or IPv6.
+    description:
+      - The addresses of this mail server, IPv4 and/or IPv6.
+      - An MX host matches when its addresses (of O(record_types)) are one or more of these and no other.
     type: list
     elements: str
     required: true
@@ -71,6 +76,8 @@ options:
 notes:
   - The module fails when any domain fails; RV(checks) and RV(failures) are returned
     either way, so use C(ignore_errors) or C(failed_when) to act on them.
+  - "The DNS modules form the action group C(mailops.sendmail.dns): set their shared options
+    once with C(module_defaults: {group/mailops.sendmail.dns: {nameservers: [...]}})."
 seealso:
   - module: mailops.sendmail.a_verify
   - module: mailops.sendmail.ptr_verify
@@ -195,6 +202,7 @@ checks:
 
 from ansible_collections.mailops.sendmail.plugins.module_utils._dns import (
     LOOKUP_ERRORS,
+    MATCH_SUBSET,
     STATUS_NODATA,
     STATUS_NXDOMAIN,
     DnsConfigError,
@@ -202,6 +210,7 @@ from ansible_collections.mailops.sendmail.plugins.module_utils._dns import (
     check_dns_params,
     client_from_params,
     collect_failures,
+    compare_addresses,
     dedupe_names,
     dns_argument_spec,
     family_types,
@@ -211,7 +220,6 @@ from ansible_collections.mailops.sendmail.plugins.module_utils._dns import (
     parse_addresses,
     run_concurrently,
     run_module,
-    sort_addresses,
     summarize,
 )
 
@@ -240,16 +248,16 @@ def _resolve_host(client, host, name, expected, record_types, alias_ok=False):
             missing_types.append(rdtype)
         found.extend(answer.addresses())
     else:
-        found = sort_addresses(set(found))
+        # An MX host matches when it resolves to one or more expected addresses and to no other
+        # (a_verify's match=subset): expected lists all of the server's addresses.
+        status, found, _missing, unexpected = compare_addresses(found, expected, MATCH_SUBSET)
         host['addresses'] = addresses_text(found)
-        unexpected = [a for a in found if a not in expected]
-        if not found:
+        if status == 'nodata':
             host.update(status='nodata', problem='has no %s record' % ' or '.join(missing_types))
-        elif not unexpected:
+        elif status == 'ok':
             host.update(status='ok')
         else:
-            host.update(status='mismatch' if len(unexpected) == len(found) else 'partial',
-                        problem='resolves to unexpected %s' % join_or_none(addresses_text(unexpected)))
+            host.update(status=status, problem='resolves to unexpected %s' % join_or_none(addresses_text(unexpected)))
     if cnames and not alias_ok:
         problem = 'is a CNAME to %s, which an MX must not name (RFC 2181 section 10.3)' % cnames[-1]
         if host['status'] != 'ok':

@@ -32,14 +32,24 @@ options:
       - Exactly one of O(address) and O(addresses) is required.
     type: str
   addresses:
-    description: Many addresses to check in one call.
+    description:
+      - Many addresses to check in one call.
+      - "Each entry is an address, checked against O(expected_name), or a mapping
+        C({address: <address>, expected_name: <name>}) with the name of that address
+        (for many servers in one call)."
+      - Duplicates (also in another notation) are checked once; the same address with
+        different expected names is an error.
     type: list
-    elements: str
+    elements: raw
   expected_name:
     description:
-      - The name the PTR record must give (with or without trailing dot), for every address.
+      - The name the PTR record must give (with or without trailing dot), for every address
+        that does not give its own in O(addresses).
       - When not given, any PTR name that resolves back to the address passes.
     type: str
+notes:
+  - "The DNS modules form the action group C(mailops.sendmail.dns): set their shared options
+    once with C(module_defaults: {group/mailops.sendmail.dns: {nameservers: [...]}})."
 seealso:
   - module: mailops.sendmail.a_verify
   - module: mailops.sendmail.mx_verify
@@ -61,6 +71,14 @@ EXAMPLES = r'''
 - name: Show the PTR names
   ansible.builtin.debug:
     var: ptr_check.ptr_names
+
+- name: The reverse DNS of every mail server, in one call
+  mailops.sendmail.ptr_verify:
+    addresses:
+      - {address: 198.51.100.10, expected_name: mail.example.org}
+      - {address: "2001:db8::10", expected_name: mail.example.org}
+      - {address: 198.51.100.11, expected_name: mx2.example.org}
+  delegate_to: localhost
 '''
 
 RETURN = r'''
@@ -118,6 +136,10 @@ checks:
       description: The addresses each PTR name resolves to (A for IPv4, AAAA for IPv6).
       type: dict
       sample: {"mail.example.org": ["198.51.100.10"]}
+    expected_name:
+      description: The name the PTR record had to give, if any.
+      type: str
+      sample: mail.example.org
     confirmed:
       description: The PTR names that resolve back to the address.
       type: list
@@ -126,6 +148,7 @@ checks:
 '''
 
 import ipaddress
+from collections.abc import Mapping
 
 from ansible_collections.mailops.sendmail.plugins.module_utils._dns import (
     STATUS_NXDOMAIN,
@@ -145,9 +168,13 @@ from ansible_collections.mailops.sendmail.plugins.module_utils._dns import (
 )
 
 
+_ENTRY_KEYS = ('address', 'expected_name')
+
+
 def _check_address(client, text, expected_name):
     """Verify the reverse DNS of one address; return its result dict."""
-    result = dict(address=text, failed=True, status='error', msg='', ptr='', ptr_names=[], forward={}, confirmed=[])
+    result = dict(address=text, failed=True, status='error', msg='', ptr='', ptr_names=[], forward={},
+                  expected_name=expected_name, confirmed=[])
     try:
         address = ipaddress.ip_address(text)
     except ValueError:
@@ -205,18 +232,59 @@ def _canonical(value):
         return text
 
 
+def _expected_name(value, what):
+    try:
+        return normalize_name(value)[1]
+    except ValueError as exc:
+        raise ValueError('%s: %s' % (what, exc))
+
+
+def _entries(addresses, expected_name):
+    """``[(address text, expected name or None)]``, input order, unique. ``addresses``: addresses or
+    ``{address, expected_name}`` mappings. Raise ValueError for a bad entry."""
+    entries = {}
+    for index, entry in enumerate(addresses):
+        where = 'addresses[%d]' % index
+        wanted = expected_name
+        if isinstance(entry, Mapping):
+            unknown = sorted(str(k) for k in entry if k not in _ENTRY_KEYS)
+            if unknown:
+                raise ValueError('%s: unknown key %s (an entry has: address, expected_name)' % (
+                    where, ', '.join(unknown)))
+            value = entry.get('address')
+            if not isinstance(value, str):
+                raise ValueError('%s: give the address as address: <IP address>, got %r' % (where, value))
+            if entry.get('expected_name'):
+                wanted = _expected_name(entry['expected_name'], '%s (%s) expected_name' % (where, value.strip()))
+        elif isinstance(entry, str):
+            value = entry
+        else:
+            raise ValueError('%s: an address or a mapping {address, expected_name}, got %r' % (where, entry))
+        text = _canonical(value)
+        if text in entries:
+            if entries[text] != wanted:
+                raise ValueError('addresses: %s is given twice with different expected names (%s; %s)' % (
+                    text, entries[text] or 'any', wanted or 'any'))
+            continue
+        entries[text] = wanted
+    return list(entries.items())
+
+
 def verify_addresses(client, addresses, expected_name=None, workers=16):
-    """Check many addresses concurrently; return ``(checks, failures)``."""
-    unique = list(dict.fromkeys(_canonical(a) for a in addresses))
+    """Check many addresses concurrently; return ``(checks, failures)``. ``expected_name``: normalized
+    (see ``normalize_name()``) or None. Raises ValueError for a bad entry."""
+    return _verify_entries(client, _entries(addresses, expected_name), workers)
 
-    def work(text):
-        return _check_address(client, text, expected_name)
 
-    def on_error(text, exc):
-        return dict(address=text, failed=True, status='error', msg='%s: unexpected error: %s' % (text, exc),
-                    ptr='', ptr_names=[], forward={}, confirmed=[])
+def _verify_entries(client, entries, workers):
+    def work(entry):
+        return _check_address(client, entry[0], entry[1])
 
-    checks = run_concurrently(work, unique, workers, on_error)
+    def on_error(entry, exc):
+        return dict(address=entry[0], failed=True, status='error', msg='%s: unexpected error: %s' % (entry[0], exc),
+                    ptr='', ptr_names=[], forward={}, expected_name=entry[1], confirmed=[])
+
+    checks = run_concurrently(work, entries, workers, on_error)
     return checks, collect_failures(checks, 'address')
 
 
@@ -224,7 +292,7 @@ def verify_addresses(client, addresses, expected_name=None, workers=16):
 # in the controller's own Python when the task runs there.
 ARGUMENT_SPEC = dict(
     address=dict(type='str'),
-    addresses=dict(type='list', elements='str'),
+    addresses=dict(type='list', elements='raw'),
     expected_name=dict(type='str'),
 )
 ARGUMENT_SPEC.update(dns_argument_spec())
@@ -240,18 +308,22 @@ def run(params):
     expected_name = None
     if params['expected_name']:
         try:
-            expected_name = normalize_name(params['expected_name'])[1]
+            expected_name = _expected_name(params['expected_name'], 'expected_name')
         except ValueError as exc:
-            return dict(msg='expected_name: %s' % exc), True
+            return dict(msg=str(exc)), True
     addresses = [params['address']] if params['address'] is not None else params['addresses']
     if not addresses:
         return dict(msg='addresses is empty: give at least one address'), True
+    try:
+        entries = _entries(addresses, expected_name)
+    except ValueError as exc:
+        return dict(msg=str(exc)), True
     try:
         client = client_from_params(params)
     except DnsConfigError as exc:
         return dict(msg=str(exc)), True
 
-    checks, failures = verify_addresses(client, addresses, expected_name, params['workers'])
+    checks, failures = _verify_entries(client, entries, params['workers'])
     result = dict(changed=False, checks=checks, failures=failures, msg=summarize(checks, failures, 'addresses'))
     if params['address'] is not None:
         result['ptr_names'] = checks[0]['ptr_names']

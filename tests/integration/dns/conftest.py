@@ -1,7 +1,8 @@
 # Copyright: (c) 2026, mailops team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Session fixtures: one NSD for all DNS integration tests, and a port where nothing answers."""
+"""Session fixtures: one NSD for all DNS integration tests, one for the documented examples, and a port where
+nothing answers."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import tempfile
 
 import pytest
 
-from dnslab import NSD, ZONES, Nsd, free_port
+from dnslab import EXAMPLE_ZONES, NSD, ZONES, Nsd, free_port
 
 
 @pytest.fixture(scope='session')
@@ -22,6 +23,16 @@ def nsd():
         pytest.skip('nsd is not installed (apt-get install nsd)')
     workdir = tempfile.mkdtemp(prefix='dnstest-nsd-')
     server = Nsd(workdir, ZONES)
+    yield server
+    server.stop()
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope='session')
+def examples_nsd(nsd):
+    """A second NSD serving the names of the documented examples (EXAMPLE_ZONES)."""
+    workdir = tempfile.mkdtemp(prefix='dnstest-examples-')
+    server = Nsd(workdir, EXAMPLE_ZONES)
     yield server
     server.stop()
     shutil.rmtree(workdir, ignore_errors=True)

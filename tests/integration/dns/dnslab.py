@@ -93,6 +93,41 @@ ZONES = {
     'broken.test': 'this is not a zone file\n',
 }
 
+# The names of the documented examples (the modules' EXAMPLES and docs/dns.md), served by a
+# second NSD (test_dns_examples.py). Two mail servers: mail.example.org (198.51.100.10,
+# 2001:db8::10) and mx2.example.org (198.51.100.11); the other names are what the examples
+# show failing.
+_SOA = '@ SOA ns.example.org. hostmaster.example.org. 1 3600 600 86400 300\n@ NS ns.example.org.\n'
+EXAMPLE_ZONES = {
+    'example.org': '$ORIGIN example.org.\n$TTL 300\n' + _SOA + """\
+ns          A     127.0.0.1
+@           MX    10 mail
+mail        A     198.51.100.10
+mail        AAAA  2001:db8::10
+mx2         A     198.51.100.11
+www         A     198.51.100.10
+www         A     198.51.100.99
+multi       MX    10 mail
+multi       MX    20 mx.other.example.
+moved       MX    10 mx.other.example.
+shop        A     198.51.100.10
+host-only   A     198.51.100.10
+host-only   AAAA  2001:db8::10
+""",
+    'example.net': '$ORIGIN example.net.\n$TTL 300\n' + _SOA + '@ MX 0 .\n',
+    'other.example': '$ORIGIN other.example.\n$TTL 300\n' + _SOA + 'mx A 198.51.100.99\n',
+    'isp.example': '$ORIGIN isp.example.\n$TTL 300\n' + _SOA + 'host-12 A 198.51.100.12\n',
+    '100.51.198.in-addr.arpa': '$ORIGIN 100.51.198.in-addr.arpa.\n$TTL 300\n' + _SOA + """\
+10  PTR mail.example.org.
+11  PTR mx2.example.org.
+12  PTR host-12.isp.example.
+""",
+    '8.b.d.0.1.0.0.2.ip6.arpa': '$ORIGIN 8.b.d.0.1.0.0.2.ip6.arpa.\n$TTL 300\n' + _SOA + (
+        '0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0  PTR mail.example.org.\n'),
+    # Configured, but its file does not load: NSD answers SERVFAIL for it.
+    'broken.example': 'this is not a zone file\n',
+}
+
 NSD_CONF = """\
 server:
   ip-address: 127.0.0.1

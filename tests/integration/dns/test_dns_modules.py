@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from dnslab import BIN, LOCAL_INVENTORY, MAIL4, MAIL6, ansible_env, run_playbook, task_results
+from dnslab import BACKUP4, BIN, LOCAL_INVENTORY, MAIL4, MAIL6, OTHER4, ansible_env, run_playbook, task_results
 
 NS = '127.0.0.1'
 E4 = [MAIL4]
@@ -50,6 +50,36 @@ def _cases(port, dead_port):
                                            'nope.dnstest.test', 'alias.dnstest.test', 'bad..name'],
                                     expected=E4)),
         'a bad expected': ('a_verify', dict(name='mail.dnstest.test', expected=['not-an-ip'])),
+        # match: subset, and expected addresses per name
+        'a subset one of two': ('a_verify', dict(name='mail4.dnstest.test', expected=[MAIL4, BACKUP4],
+                                                 match='subset')),
+        'a subset both': ('a_verify', dict(name='both.dnstest.test', expected=[OTHER4, BACKUP4, MAIL4],
+                                           match='subset')),
+        'a subset unexpected': ('a_verify', dict(name='two.dnstest.test', expected=[MAIL4, BACKUP4], match='subset')),
+        'a subset single': ('a_verify', dict(name='other.dnstest.test', expected=E4, match='subset')),
+        'a subset nodata': ('a_verify', dict(name='v6only.dnstest.test', expected=[MAIL4, BACKUP4], match='subset')),
+        'a subset many': ('a_verify', dict(names=['mail4.dnstest.test', 'backup.dnstest.test', 'other.dnstest.test',
+                                                  'both.dnstest.test'], expected=[MAIL4, BACKUP4], match='subset')),
+        'a per name': ('a_verify', dict(names=[{'name': 'mail4.dnstest.test', 'expected': [MAIL4]},
+                                               {'name': 'backup.dnstest.test', 'expected': BACKUP4},
+                                               'both.dnstest.test', {'name': 'Mail4.dnstest.test.', 'expected': [MAIL4]}],
+                                        expected=[MAIL4, BACKUP4])),
+        'a per name wrong': ('a_verify', dict(names=[{'name': 'mail4.dnstest.test', 'expected': [BACKUP4]},
+                                                     {'name': 'mail.dnstest.test', 'expected': E46}],
+                                              record_types=['A', 'AAAA'])),
+        'a per name subset': ('a_verify', dict(names=[{'name': 'mail.dnstest.test', 'expected': [MAIL4, BACKUP4, MAIL6]}],
+                                               record_types=['A', 'AAAA'], match='subset')),
+        'a per name no expected': ('a_verify', dict(names=[{'name': 'mail4.dnstest.test', 'expected': E4},
+                                                           'backup.dnstest.test'])),
+        'a per name conflict': ('a_verify', dict(names=[{'name': 'mail4.dnstest.test', 'expected': E4},
+                                                        {'name': 'MAIL4.dnstest.test.', 'expected': [BACKUP4]}])),
+        'a per name unknown key': ('a_verify', dict(names=[{'name': 'mail4.dnstest.test', 'addresses': E4}],
+                                                    expected=E4)),
+        'a per name bad address': ('a_verify', dict(names=['mail.dnstest.test',
+                                                           {'name': 'mail4.dnstest.test', 'expected': ['10.0.0.300']}],
+                                                    expected=E4)),
+        'a per name wrong family': ('a_verify', dict(names=[{'name': 'mail4.dnstest.test', 'expected': [MAIL6]}])),
+        'a name without expected': ('a_verify', dict(name='mail4.dnstest.test')),
         # ---- mx_verify
         'mx ok': ('mx_verify', dict(domain='good.dnstest.test', expected=E4)),
         'mx ok trailing dot': ('mx_verify', dict(domain='good.dnstest.test.', expected=E4)),
@@ -87,6 +117,16 @@ def _cases(port, dead_port):
         'ptr v6': ('ptr_verify', dict(address='2001:DB8::10', expected_name='mail.dnstest.test')),
         'ptr many': ('ptr_verify', dict(addresses=[MAIL4, MAIL6, '198.51.100.30', 'nonsense'],
                                         expected_name='mail.dnstest.test')),
+        'ptr per address': ('ptr_verify', dict(addresses=[{'address': MAIL4},
+                                                          {'address': BACKUP4, 'expected_name': 'backup.dnstest.test.'},
+                                                          MAIL6, '2001:db8:0::10'],
+                                               expected_name='mail.dnstest.test')),
+        'ptr per address wrong': ('ptr_verify', dict(addresses=[{'address': BACKUP4, 'expected_name': 'mail.dnstest.test'},
+                                                                {'address': MAIL4, 'expected_name': 'mail.dnstest.test'}])),
+        'ptr per address conflict': ('ptr_verify', dict(addresses=[{'address': MAIL6, 'expected_name': 'mail.dnstest.test'},
+                                                                   '2001:DB8::10'])),
+        'ptr per address bad name': ('ptr_verify', dict(addresses=[{'address': MAIL4, 'expected_name': 'a..b'}])),
+        'ptr per address unknown key': ('ptr_verify', dict(addresses=[{'address': MAIL4, 'name': 'mail.dnstest.test'}])),
     }, common
 
 
@@ -215,6 +255,89 @@ def test_a_many_names_report_every_failure(results):
 
 def test_a_bad_expected_is_a_parameter_error(results):
     r = _failed(results['a bad expected'], msg="expected: 'not-an-ip' is not an IPv4 or IPv6 address")
+    assert 'checks' not in r
+
+
+# ---------------------------------------------------------------- a_verify: match, per-name expected
+
+SUBSET_HEAD = 'expected one or more of 198.51.100.10, 198.51.100.11 and no other address'
+
+
+def test_a_subset_passes_with_one_of_the_expected_addresses(results):
+    """exact would fail here (test_a_expected_address_missing): 198.51.100.11 is not found."""
+    r = _ok(results['a subset one of two'], ('mail4.dnstest.test A: 198.51.100.10 as expected '
+                                             '(one or more of 198.51.100.10, 198.51.100.11)'))
+    check = r['checks'][0]
+    assert (check['status'], check['expected'], check['missing'], check['unexpected']) == (
+        'ok', [MAIL4, BACKUP4], [BACKUP4], [])
+
+
+def test_a_subset_passes_with_several_expected_addresses(results):
+    r = _ok(results['a subset both'])
+    assert r['addresses'] == [MAIL4, BACKUP4]
+    assert r['checks'][0]['missing'] == [OTHER4]
+
+
+def test_a_subset_fails_on_an_unexpected_address(results):
+    r = _failed(results['a subset unexpected'], 'partial', (
+        'two.dnstest.test A: %s, found 198.51.100.10, 198.51.100.99 (unexpected: 198.51.100.99)' % SUBSET_HEAD))
+    assert r['checks'][0]['unexpected'] == [OTHER4]
+
+
+def test_a_subset_of_one_address_reads_as_exact(results):
+    _failed(results['a subset single'], 'mismatch', ('other.dnstest.test A: expected 198.51.100.10, found '
+                                                     '198.51.100.99 (unexpected: 198.51.100.99)'))
+
+
+def test_a_subset_fails_when_nothing_is_found(results):
+    _failed(results['a subset nodata'], 'nodata', 'v6only.dnstest.test A: %s, found no A record (NODATA)' % SUBSET_HEAD)
+
+
+def test_a_subset_many_names_against_a_fleet(results):
+    r = _failed(results['a subset many'])
+    assert [(c['name'], c['status']) for c in r['checks']] == [
+        ('mail4.dnstest.test', 'ok'), ('backup.dnstest.test', 'ok'), ('other.dnstest.test', 'mismatch'),
+        ('both.dnstest.test', 'ok')]
+    assert r['failures'] == {'other.dnstest.test': (
+        'other.dnstest.test A: %s, found 198.51.100.99 (unexpected: 198.51.100.99)' % SUBSET_HEAD)}
+
+
+def test_a_per_name_expected_addresses(results):
+    """Each name against its own addresses; plain names against expected; a duplicate with the same
+    addresses is checked once."""
+    r = _ok(results['a per name'], 'all 3 names verified')
+    assert [(c['name'], c['expected'], c['status']) for c in r['checks']] == [
+        ('mail4.dnstest.test', [MAIL4], 'ok'), ('backup.dnstest.test', [BACKUP4], 'ok'),
+        ('both.dnstest.test', [MAIL4, BACKUP4], 'ok')]
+
+
+def test_a_per_name_expected_addresses_that_do_not_match(results):
+    r = _failed(results['a per name wrong'], msg=(
+        'mail4.dnstest.test A/AAAA: expected 198.51.100.11, found 198.51.100.10 '
+        '(unexpected: 198.51.100.10; missing: 198.51.100.11)'))
+    assert [(c['name'], c['status']) for c in r['checks']] == [('mail4.dnstest.test', 'mismatch'),
+                                                               ('mail.dnstest.test', 'ok')]
+
+
+def test_a_per_name_with_subset(results):
+    _ok(results['a per name subset'], (
+        'mail.dnstest.test A/AAAA: 198.51.100.10, 2001:db8::10 as expected '
+        '(one or more of 198.51.100.10, 198.51.100.11, 2001:db8::10)'))
+
+
+@pytest.mark.parametrize('case, msg', [
+    ('a per name no expected', ('names[1] (backup.dnstest.test): no expected addresses: give expected for the name, '
+                                'or the expected option for all names')),
+    ('a per name conflict', ('names: mail4.dnstest.test is given twice with different expected addresses '
+                             '(198.51.100.10; 198.51.100.11)')),
+    ('a per name unknown key', 'names[0]: unknown key addresses (an entry has: name, expected)'),
+    ('a per name bad address', "names[1] (mail4.dnstest.test) expected: '10.0.0.300' is not an IPv4 or IPv6 address"),
+    ('a per name wrong family', 'names[0] (mail4.dnstest.test) expected (2001:db8::10) has no address for the record '
+                                'types A'),
+    ('a name without expected', 'expected is required with name'),
+])
+def test_a_per_name_parameter_errors(results, case, msg):
+    r = _failed(results[case], msg=msg)
     assert 'checks' not in r
 
 
@@ -425,6 +548,30 @@ def test_ptr_many(results):
     assert [(c['address'], c['status']) for c in r['checks']] == [
         (MAIL4, 'ok'), (MAIL6, 'ok'), ('198.51.100.30', 'nxdomain'), ('nonsense', 'invalid')]
     assert r['failures']['nonsense'] == 'nonsense: not an IPv4 or IPv6 address'
+
+
+def test_ptr_per_address_expected_name(results):
+    r = _ok(results['ptr per address'], 'all 3 addresses verified')
+    assert [(c['address'], c['expected_name'], c['status']) for c in r['checks']] == [
+        (MAIL4, 'mail.dnstest.test', 'ok'), (BACKUP4, 'backup.dnstest.test', 'ok'), (MAIL6, 'mail.dnstest.test', 'ok')]
+
+
+def test_ptr_per_address_expected_name_that_does_not_match(results):
+    r = _failed(results['ptr per address wrong'],
+                msg='11.100.51.198.in-addr.arpa PTR: expected mail.dnstest.test, found backup.dnstest.test')
+    assert [c['status'] for c in r['checks']] == ['mismatch', 'ok']
+
+
+@pytest.mark.parametrize('case, msg', [
+    ('ptr per address conflict', ('addresses: 2001:db8::10 is given twice with different expected names '
+                                  '(mail.dnstest.test; any)')),
+    ('ptr per address bad name', "addresses[0] (198.51.100.10) expected_name: invalid DNS name 'a..b': "
+                                 "A DNS label is empty."),
+    ('ptr per address unknown key', 'addresses[0]: unknown key name (an entry has: address, expected_name)'),
+])
+def test_ptr_per_address_parameter_errors(results, case, msg):
+    r = _failed(results[case], msg=msg)
+    assert 'checks' not in r
 
 
 # ---------------------------------------------------------------- ad-hoc ansible

@@ -55,6 +55,13 @@ def role_run(nsd, tmp_path_factory):
                 'fqdn_ip': MAIL4,
                 'sendmail_group_local_host_names': [],
             },
+            # two addresses, of which the name publishes one: passes with subset only
+            'mx4': {
+                'fqdn_name': 'mail4.dnstest.test',
+                'fqdn_ip': [MAIL4, '198.51.100.11'],
+                'dns_check_a_match': 'subset',
+                'sendmail_group_local_host_names': [],
+            },
         },
     }}}}
     output, proc = run_playbook(tmp_path_factory.mktemp('role'), REPO / 'playbooks' / 'verify_dns.yml', inventory)
@@ -110,3 +117,14 @@ def test_role_without_domains_skips_the_mx_check(role_run):
     assert a['msg'] == 'mail4.dnstest.test A: 198.51.100.10 as expected'
     assert output['stats']['mx3']['failures'] == 0
     assert proc.returncode == 2  # mx2 failed
+
+
+def test_role_a_match_subset_accepts_a_name_with_some_of_the_addresses(role_run):
+    output, _proc = role_run
+    results = task_results(output, 'mx4')
+    a = _by_suffix(results, A_TASK)
+    assert a.get('failed') is not True, a['msg']
+    assert a['msg'] == ('mail4.dnstest.test A: 198.51.100.10 as expected '
+                        '(one or more of 198.51.100.10, 198.51.100.11)')
+    assert a['checks'][0]['missing'] == ['198.51.100.11']
+    assert output['stats']['mx4']['failures'] == 0

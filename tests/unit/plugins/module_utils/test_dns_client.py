@@ -290,3 +290,32 @@ def test_summarize_lists_the_first_failures_and_counts_the_rest():
     msg = _dns.summarize(checks, failures, 'names')
     assert msg.startswith('12 of 12 names failed verification: n0 bad; n1 bad;')
     assert msg.endswith('n9 bad; and 2 more (see failures)')
+
+
+@pytest.mark.parametrize('found, expected, match, status, missing, unexpected', [
+    ([], ['198.51.100.10'], 'exact', 'nodata', ['198.51.100.10'], []),
+    ([], ['198.51.100.10'], 'subset', 'nodata', ['198.51.100.10'], []),
+    (['198.51.100.10'], ['198.51.100.10'], 'exact', 'ok', [], []),
+    (['198.51.100.10'], ['198.51.100.10', '198.51.100.11'], 'exact', 'partial', ['198.51.100.11'], []),
+    (['198.51.100.10'], ['198.51.100.10', '198.51.100.11'], 'subset', 'ok', ['198.51.100.11'], []),
+    (['198.51.100.11', '198.51.100.10'], ['198.51.100.10', '198.51.100.11'], 'subset', 'ok', [], []),
+    (['198.51.100.10', '198.51.100.99'], ['198.51.100.10', '198.51.100.11'], 'subset', 'partial',
+     ['198.51.100.11'], ['198.51.100.99']),
+    (['198.51.100.99'], ['198.51.100.10'], 'subset', 'mismatch', ['198.51.100.10'], ['198.51.100.99']),
+    (['2001:db8::10', '198.51.100.10', '198.51.100.10'], ['198.51.100.10', '2001:db8::10'], 'exact', 'ok', [], []),
+])
+def test_compare_addresses(found, expected, match, status, missing, unexpected):
+    """exact: the addresses found are the expected ones; subset: some are found and none is unexpected."""
+    got = _dns.compare_addresses(_dns.parse_addresses(found), _dns.parse_addresses(expected), match)
+    assert (got[0], _dns.addresses_text(got[2]), _dns.addresses_text(got[3])) == (status, missing, unexpected)
+    assert _dns.addresses_text(got[1]) == sorted(set(_dns.addresses_text(_dns.parse_addresses(found))),
+                                                  key=lambda a: (':' in a, a))
+
+
+@pytest.mark.parametrize('expected, match, text', [
+    (['198.51.100.11', '198.51.100.10'], 'exact', '198.51.100.10, 198.51.100.11'),
+    (['198.51.100.11', '198.51.100.10'], 'subset', 'one or more of 198.51.100.10, 198.51.100.11 and no other address'),
+    (['198.51.100.10'], 'subset', '198.51.100.10'),
+])
+def test_expectation_text(expected, match, text):
+    assert _dns.expectation_text(_dns.parse_addresses(expected), match) == text
