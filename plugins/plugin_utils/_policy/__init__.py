@@ -12,7 +12,8 @@ One module per concern:
 
 ``_grammar``  names, addresses, paths, entry shapes (shared by every check)
 ``_m4``       what an mc value may hold so that it stays data, never m4 code
-``_access``   the access map: keys by tag, actions per tag, RELAY judgement
+``_access``   the access map, tag by tag: keys and values
+``_relay``    the one open-relay judgement (access, relay-domains, features, raw lines)
 ``_maps``     relay-domains, local-host-names, DNSBL, virtusertable, aliases, list files
 ``_layers``   the layered merge (base, group, host) driven by one table
 ``_mc``       listen entries, smart host, features, defines, raw mc lines
@@ -29,12 +30,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ._access import access_cross_errors
 from ._fqdn import fqdn_errors
 from ._grammar import _kind
 from ._layers import _MAP_SPECS, LAYERED_KEYS, _merge_map
 from ._listen import check_listen
 from ._maps import _include_errors, _with_required_aliases
-from ._mc import _defines, _features, _listen, _mc_extra_lines, _options, _smart_host
+from ._mc import _defines, _features, _listen, _mc_extra_lines, _options, _smart_host, raw_daemons
 from ._texts import policy_texts
 
 __all__ = ['LAYERED_KEYS', 'build_policy', 'check_listen', 'fqdn_errors', 'policy_texts']
@@ -62,7 +64,9 @@ def build_policy(data: Mapping | None) -> dict:
         result[name] = [output for _label, output in entries.values()]
     result['aliases'] = _with_required_aliases(result['aliases'])
     result['alias_files_absent'] = list(merged['alias_files'][1].values())
-    errors.extend(_include_errors(merged['aliases'][0], merged['alias_files'][1]))
+    errors.extend(_include_errors(merged['aliases'][0], merged['alias_files'][0], merged['alias_files'][1],
+                                  opts.member_rules['file'] is None))
+    errors.extend(access_cross_errors(merged['access'][0]))
     result['listen'] = _listen(data.get('listen'), errors)
     result['smart_host'] = _smart_host(data.get('smart_host'), errors)
     if mode == 'client' and not data.get('smart_host'):
@@ -70,5 +74,6 @@ def build_policy(data: Mapping | None) -> dict:
                       'name the relay that takes this host\'s mail')
     result['features'] = _features(data.get('features'), opts.allow_open_relay, errors)
     result['defines'] = _defines(data.get('defines'), errors)
-    result['mc_extra_lines'] = _mc_extra_lines(data.get('mc_extra_lines'), errors)
+    result['mc_extra_lines'] = _mc_extra_lines(data.get('mc_extra_lines'), opts.allow_open_relay, errors)
+    result['listen'] += raw_daemons(result['mc_extra_lines'])
     return result

@@ -32,18 +32,11 @@ _PATH_RE = re.compile(r'/[A-Za-z0-9._+@=~/-]*\Z')
 _MODE_RE = re.compile(r'[0-7]{3,4}\Z')
 _DIGITS_RE = re.compile(r'[0-9.]+\Z')
 _IPV6_PREFIX_RE = re.compile(r'[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6}\Z')
-_TAG_RE = re.compile(r'([A-Za-z_]+):')
 _SPACE_RE = re.compile(r'\s')
-_DNL_RE = re.compile(r'\bdnl\b')
 _REPLY_RE = re.compile(r'([45][0-9][0-9])(?: [^\n\r\t"]*)?\Z')
 _DSN_RE = re.compile(r'([245]\.[0-9]{1,3}\.[0-9]{1,3}):')
 
-_M4_BREAKERS = {'`': 'backquote (`)', "'": "single quote (')", '\n': 'newline', '\r': 'carriage return'}
-_QUOTE_NAMES = {'"': 'double quote (")', '\\': 'backslash (\\)'}
 _CHAR_NAMES = {' ': 'space', '\t': 'tab', '\n': 'newline', '\r': 'carriage return'}
-
-_OPEN_RELAY = ('would make the server an open relay; '
-               'set sendmail_allow_open_relay: true to accept')
 
 
 def _kind(value: Any) -> str:
@@ -121,19 +114,6 @@ def _path_problem(path: str) -> str | None:
         return f"path {path!r} must not contain '..'"
     if path.endswith('/'):
         return f'path {path!r} names a directory, not a file'
-    return None
-
-
-def _m4_problem(text: str, extra: str = '') -> str | None:
-    """Why ``text`` cannot be put inside an m4 quoted argument, or None."""
-    for ch in extra:
-        if ch in text:
-            return f'contains a {_QUOTE_NAMES.get(ch, repr(ch))}, which is not allowed here'
-    for ch, name in _M4_BREAKERS.items():
-        if ch in text:
-            return f'contains a {name}, which would break the m4 quoting of sendmail.mc'
-    if _DNL_RE.search(text):
-        return "contains the m4 word 'dnl', which would cut the rest of the line from sendmail.mc"
     return None
 
 

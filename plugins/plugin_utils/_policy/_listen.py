@@ -51,7 +51,9 @@ def _normal_addr(addr: str) -> str:
 def check_listen(listen: list | None, ss_lines: list[str] | str | None) -> list[str]:
     """Compare where sendmail listens (``ss -ltnpH`` lines) with ``listen``.
 
-    ``listen`` is the ``listen`` list of :func:`build_policy`.  Only sockets
+    ``listen`` is the ``listen`` list of :func:`build_policy` (the DAEMON_OPTIONS of
+    ``sendmail_mc_extra_lines`` included; an entry with the ``O`` modifier may be
+    missing).  Only sockets
     of processes whose name starts with ``sendmail`` count.  Returns one
     error per missing or unexpected address; empty when they match exactly.
     """
@@ -61,7 +63,9 @@ def check_listen(listen: list | None, ss_lines: list[str] | str | None) -> list[
         if port is None or not isinstance(item.get('addr'), str):
             errors.append(f'sendmail_listen[{index}]: not a validated listen entry (name, port, addr): {item!r}')
             continue
-        expected[(_normal_addr(item['addr']), port)] = None
+        # M=O: sendmail carries on without a socket it cannot open, so it may be missing.
+        optional = 'O' in (item.get('modifiers') or '')
+        expected[(_normal_addr(item['addr']), port)] = 'sendmail_mc_extra_lines' if item.get('raw') else optional
     if isinstance(ss_lines, str):
         ss_lines = ss_lines.splitlines()
     actual = {}
@@ -74,8 +78,9 @@ def check_listen(listen: list | None, ss_lines: list[str] | str | None) -> list[
         if addr == '*':  # a dual-stack IPv6 wildcard (older ss: the IPv4 one)
             addr = '0.0.0.0' if ('0.0.0.0', port) in expected and ('::', port) not in expected else '::'
         actual[(addr, port)] = None
-    errors += [f'sendmail does not listen on {_endpoint(*key)} (configured in sendmail_listen)'
-               for key in expected if key not in actual]
+    errors += [f"sendmail does not listen on {_endpoint(*key)} (configured in "
+               f"{where if isinstance(where, str) else 'sendmail_listen'})"
+               for key, where in expected.items() if key not in actual and where is not True]
     errors += [f'sendmail listens on {_endpoint(*key)}, which sendmail_listen does not configure'
                for key in actual if key not in expected]
     return errors

@@ -13,21 +13,21 @@ from typing import Any
 from ._grammar import (
     _ACCOUNT_RE,
     _ADDRESS_RE,
-    _LABEL_RE,
     _LOCAL_NAME_RE,
     _MODE_RE,
-    _OPEN_RELAY,
     _Options,
     _PLAIN_MEMBER_RE,
     _TARGET_LOCAL_RE,
     _address_problem,
+    _char_list,
     _hostname_problem,
     _kind,
-    _m4_problem,
     _path_problem,
     _strip_dot,
     _whitespace,
 )
+from ._m4 import macro_word, quote_problem, text_quoted
+from ._relay import OPEN_RELAY, relay_domain_problem
 
 
 def _domain_key(name: str) -> tuple[str, str | None]:
@@ -35,43 +35,65 @@ def _domain_key(name: str) -> tuple[str, str | None]:
     return folded, _hostname_problem(folded)
 
 
-def _zone_key(zone: str) -> tuple[str, str | None]:
-    folded = _strip_dot(zone).lower()
-    return folded, _hostname_problem(folded, min_labels=2)
-
-
 def _domain_build(entry: Mapping, key: str, opts: _Options) -> tuple[Any, list[str]]:
     return key, []
 
 
 def _relay_domain_build(entry: Mapping, key: str, opts: _Options) -> tuple[Any, list[str]]:
-    name = entry['name'].strip()
-    opens = name in ('*', '.') or (key != 'localhost' and not key.isdigit() and bool(_LABEL_RE.match(key)))
-    if opens and not opts.allow_open_relay:
-        return key, [f'relaying for {name!r} {_OPEN_RELAY}']
-    return key, []
+    problem = None if opts.allow_open_relay else relay_domain_problem(entry['name'])
+    return key, [f"relaying for {entry['name']!r}: {problem}: it {OPEN_RELAY}"] if problem else []
 
 
-_DNSBL_MACRO_RE = re.compile(r'(\$&\{client_(?:addr|name)\})')
-_DNSBL_CODE_RE = re.compile(r'[45][0-9][0-9] ')
+def _zone_key(zone: str) -> tuple[str, str | None]:
+    folded = _strip_dot(zone).lower()
+    problem = _hostname_problem(folded, min_labels=2)
+    word = None if problem else macro_word(folded)
+    if word:
+        problem = f"the zone has the word {word!r}, an m4 macro that would run while sendmail.cf is built"
+    return folded, problem
+
+
+# $&{name}: a sendmail macro read when the rule runs (client_addr, client_name, ...).
+_DNSBL_MACRO_RE = re.compile(r'(\$&\{[a-z_]+\})')
+_DNSBL_REPLY_RE = re.compile(r'([0-9]{3})(?: ([0-9]\.[0-9]{1,3}\.[0-9]{1,3}))?(?= |\Z)')
+_DNSBL_ACTIONS = ('discard', 'quarantine')
+
+
+def _dnsbl_message_problem(message: str) -> str | None:
+    problem = quote_problem(message)
+    if problem:
+        return problem
+    bad = [ch for ch in message if ch in '"\\\t' or not (ch.isascii() and ch.isprintable())]
+    if bad:
+        return (f'contains {_char_list(bad)}: sendmail writes the text as its own quoted string, '
+                'which cannot hold these')
+    if '$' in _DNSBL_MACRO_RE.sub('', message):
+        return "has a '$' that is not part of a macro such as $&{client_addr} or $&{client_name}"
+    reply = _DNSBL_REPLY_RE.match(message)
+    if reply and reply.group(1)[0] not in '45':
+        return f'starts with the reply code {reply.group(1)}; a rejection has a 4xx or 5xx code (or none)'
+    if reply and reply.group(2) and reply.group(2)[0] != reply.group(1)[0]:
+        return f'has the status {reply.group(2)}, which does not match its reply code {reply.group(1)}'
+    return None
 
 
 def _dnsbl_build(entry: Mapping, key: str, opts: _Options) -> tuple[Any, list[str]]:
+    """The message: empty for the default text, discard or quarantine (cf/README's two
+    operations), or a text with or without a reply code and DSN, e.g. '550 5.7.1 Listed'."""
     message = entry.get('message')
     if message is None or message == '':
         message = f'550 5.7.1 Rejected: $&{{client_addr}} listed at {key}'
     if not isinstance(message, str):
         return None, [f"'message' must be a string, got {_kind(message)}"]
-    problem = _m4_problem(message, extra='"\\')
-    if problem is None and '$' in _DNSBL_MACRO_RE.sub('', message):
-        problem = "contains a '$' outside the macros $&{client_addr} and $&{client_name}"
-    if problem is None and not _DNSBL_CODE_RE.match(message):
-        problem = 'does not start with a 4xx or 5xx reply code and a space'
+    if message in _DNSBL_ACTIONS:
+        return {'zone': key, 'message': message, 'mc': f'`{message}\''}, []
+    problem = _dnsbl_message_problem(message)
     if problem:
         return None, [f'message {message!r} {problem}']
     parts = [part for part in _DNSBL_MACRO_RE.split(message) if part]
-    mc = ' '.join(part if _DNSBL_MACRO_RE.fullmatch(part) else f'"{part}"' for part in parts)
-    return {'zone': key, 'message': message, 'mc': mc}, []
+    text = ' '.join(part if _DNSBL_MACRO_RE.fullmatch(part) else f'"{part}"' for part in parts)
+    # Quoted twice: dnsbl.m4 expands the message inside len() and ifelse(), once.
+    return {'zone': key, 'message': message, 'mc': text_quoted(text)}, []
 
 
 # --------------------------------------------------------------------------
@@ -224,13 +246,78 @@ def _with_required_aliases(aliases: list[dict]) -> list[dict]:
     return added + aliases
 
 
+# What sendmail, Debian's packaging and this role keep in /etc/mail: a list file there must not
+# take one of these names (or a built file's suffix) or live in one of these directories.
+_MAIL_DIR_FILES = frozenset((
+    'access', 'aliases', 'virtusertable', 'relay-domains', 'local-host-names', 'mailertable', 'genericstable',
+    'domaintable', 'authinfo', 'helpfile', 'statistics', 'trusted-users', 'sendmail.conf', 'service.switch',
+    'service.switch-nodns', 'Makefile', 'address.resolve', 'sendmail.mc', 'sendmail.cf', 'submit.mc',
+    'submit.cf', 'databases', 'dialup.m4', 'provider.m4'))
+_MAIL_DIR_SUFFIXES = ('.db', '.cf', '.mc', '.m4', '.previous', '.failed', '.new', '.restore', '.pid', '.dir', '.pag')
+_MAIL_DIR_SUBDIRS = ('tls', 'sasl', 'smrsh', 'm4', 'peers', 'spamassassin', 'certs')
+_ROLE_FILES = frozenset(('/etc/aliases', '/etc/aliases.db', '/usr/local/sbin/mailops-sendmail'))
+# Where other programs keep their files (and users their homes): never a list file there.
+_OTHER_PLACES = (
+    '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/usr', '/boot', '/dev', '/proc', '/sys', '/run',
+    '/tmp', '/var/tmp', '/home', '/root', '/var/log', '/var/cache', '/var/backups', '/var/mail', '/var/spool',
+    '/var/lib/dpkg', '/var/lib/apt', '/var/lib/mailops-sendmail', '/var/run', '/var/lock', '/etc/ssh', '/etc/ssl',
+    '/etc/pam.d', '/etc/sudoers.d', '/etc/security', '/etc/systemd', '/etc/init.d', '/etc/default', '/etc/apt',
+    '/etc/dpkg', '/etc/cron.d', '/etc/cron.daily', '/etc/cron.hourly', '/etc/cron.weekly', '/etc/cron.monthly',
+    '/etc/profile.d', '/etc/sysctl.d', '/etc/modprobe.d', '/etc/logrotate.d', '/etc/rsyslog.d', '/etc/network',
+    '/etc/udev', '/etc/selinux', '/etc/alternatives', '/etc/skel', '/etc/sasl2', '/etc/ld.so.conf.d',
+    '/etc/polkit-1', '/etc/dbus-1', '/etc/pki', '/etc/sysconfig', '/etc/yum.repos.d', '/etc/letsencrypt',
+    '/etc/opendkim')
+_USR_LOCAL_OK = ('/usr/local/etc/', '/usr/local/share/')
+_LIST_PLACES = 'e.g. /etc/mail/lists/, /etc/mail-lists/, /srv/mail-lists/ or /var/lib/mail-lists/'
+
+
+def _list_path_problem(path: str) -> str | None:
+    """Why a list file may not live at normalised ``path``, or None."""
+    parts = path.split('/')[1:]
+    if any(part.startswith('.') for part in parts):
+        return f"path {path!r} has a hidden component (a dot directory such as ~/.ssh belongs to another program)"
+    parent, name = posixpath.split(path)
+    if path in _ROLE_FILES:
+        return f'path {path!r} is a file the role manages itself'
+    if parent == '/etc/mail':
+        if name in _MAIL_DIR_FILES or name.endswith(_MAIL_DIR_SUFFIXES):
+            return f'path {path!r} is a file sendmail builds or reads (/etc/mail/{name})'
+        return None
+    if parent.startswith('/etc/mail/'):
+        sub = parts[2]
+        if sub in _MAIL_DIR_SUBDIRS:
+            return f'path {path!r} is in /etc/mail/{sub}, which sendmail or its packaging owns'
+        return None
+    if parent in ('/', '/etc', '/var', '/usr/local'):
+        return (f'path {path!r} would sit directly in {parent} among other programs\' files; '
+                f'keep lists in a directory of their own, {_LIST_PLACES}')
+    if path.startswith(_USR_LOCAL_OK):
+        return None
+    for place in _OTHER_PLACES:
+        if path.startswith(place + '/'):
+            return f'path {path!r} is under {place}, which belongs to other programs or users; use {_LIST_PLACES}'
+    return None
+
+
 def _alias_file_key(path: str) -> tuple[str, str | None]:
     problem = _path_problem(path)
-    if problem is None:
-        norm = posixpath.normpath(path)
-        if norm == '/etc/mail' or norm.startswith('/etc/mail/'):
-            problem = f'path {path!r} is under /etc/mail, which sendmail owns; use e.g. /etc/mail-lists'
-    return path, problem
+    if problem is not None:
+        return path, problem
+    norm = posixpath.normpath(path).replace('//', '/')
+    return norm, _list_path_problem(norm)
+
+
+def _mode_problem(mode: Any) -> str | None:
+    if isinstance(mode, int):
+        return f"mode must be a quoted string such as '0644' (YAML reads 0644 as the number 420), got {mode!r}"
+    if not isinstance(mode, str) or not _MODE_RE.match(mode):
+        return f"mode {mode!r} must be 3 or 4 octal digits, e.g. '0644'"
+    bits = int(mode, 8)
+    if bits & 0o7000:
+        return f'mode {mode!r} sets the setuid, setgid or sticky bit, which a list file never needs'
+    if bits & 0o002:
+        return f'mode {mode!r} lets every user write the list (and so add recipients to it)'
+    return None
 
 
 def _alias_file_build(entry: Mapping, key: str, opts: _Options) -> tuple[Any, list[str]]:
@@ -242,24 +329,28 @@ def _alias_file_build(entry: Mapping, key: str, opts: _Options) -> tuple[Any, li
             problems.append(f'{field} {value!r} is not a user/group name')
         out[field] = value
     mode = '0644' if entry.get('mode') is None else entry['mode']
-    if isinstance(mode, int):
-        problems.append("mode must be a quoted string such as '0644' (YAML reads 0644 as the number 420), "
-                        f'got {mode!r}')
-    elif not isinstance(mode, str) or not _MODE_RE.match(mode):
-        problems.append(f'mode {mode!r} must be 3 or 4 octal digits, e.g. \'0644\'')
+    problem = _mode_problem(mode)
+    problems += [problem] if problem else []
     out['mode'] = mode
     return out, problems
 
 
-def _include_errors(aliases: Mapping[str, tuple[tuple[str, int], dict]],
-                    removed: Mapping[str, str]) -> list[str]:
-    """Aliases that :include: a list file that sendmail_alias_files removes."""
+def _include_errors(aliases: Mapping[str, tuple[tuple[str, int], dict]], declared: Mapping[str, Any],
+                    removed: Mapping[str, str], allow_files: bool) -> list[str]:
+    """Aliases whose :include: member names a list file that sendmail_alias_files does not declare
+    (unless files are allowed: then the file is the administrator's) or removes."""
     errors: list[str] = []
-    if not removed:
-        return errors
     for (var, index), alias in aliases.values():
         for member in alias['members']:
-            if member.startswith(':include:') and member[9:] in removed:
-                errors.append(f"{var}[{index}] (name {alias['name']!r}): member {member!r} includes a file "
-                              'that sendmail_alias_files removes (state: absent)')
+            if not member.startswith(':include:'):
+                continue
+            path = posixpath.normpath(member[9:]).replace('//', '/')
+            if path in removed:
+                reason = 'includes a file that sendmail_alias_files removes (state: absent)'
+            elif path not in declared and not allow_files:
+                reason = ('includes a file that sendmail_alias_files does not declare; declare the list there, '
+                          'or set sendmail_aliases_allow_files: true for a file you keep yourself')
+            else:
+                continue
+            errors.append(f"{var}[{index}] (name {alias['name']!r}): member {member!r} {reason}")
     return errors

@@ -5,29 +5,40 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from ._grammar import (
     _IDENTIFIER_RE,
-    _OPEN_RELAY,
     _Options,
     _as_list,
     _hostname_problem,
     _ip,
     _kind,
-    _m4_problem,
     _read_fields,
     _report,
 )
+from ._m4 import is_macro, macro_word, quote_problem, value_problem
+from ._relay import OPEN_RELAY, RELAY_FEATURES, extra_line_problem
 
 _PORT_NAMES = {'smtp': 25, 'submission': 587, 'smtps': 465}
 _LISTEN_NAME_RE = re.compile(r'[A-Za-z0-9_-]+\Z')
+# DaemonPortOptions' Modifier letters (sendmail's op guide): a b c f s u A C E O S.
+_MODIFIERS = frozenset('abcfsuACEOS')
+_FILTER_NAME_RE = re.compile(r'[A-Za-z0-9_-]+\Z')
+_DELIVERY_MODES = ('i', 'b', 'q', 'd')
+# listen entry field -> DaemonPortOptions key, for the integer fields.
+_LISTEN_NUMBERS = {'listen': 'Listen', 'snd_buf_size': 'SndBufSize', 'rcv_buf_size': 'RcvBufSize',
+                   'children': 'children', 'refuse_la': 'refuseLA', 'delay_la': 'delayLA', 'queue_la': 'queueLA'}
+_LISTEN_FIELDS = ('name', 'port', 'addr', 'family', 'modifiers', 'input_mail_filters', 'delivery_mode',
+                  *_LISTEN_NUMBERS)
+_WILDCARDS = {'inet': '0.0.0.0', 'inet6': '::'}
 
 
 def _port(value: Any) -> tuple[int | None, str | None]:
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit():
         value = int(value)
     elif isinstance(value, str) and value in _PORT_NAMES:
         return _PORT_NAMES[value], None
@@ -40,25 +51,86 @@ def _endpoint(addr: str, port: int) -> str:
     return f'[{addr}]:{port}' if ':' in addr else f'{addr}:{port}'
 
 
+def _listen_family(entry: Mapping, problems: list[str]) -> tuple[str | None, str | None]:
+    """(family, canonical address) of a listen entry; the address defaults to the family's wildcard."""
+    family, addr = entry.get('family'), entry.get('addr')
+    if family is not None and family not in _WILDCARDS:
+        problems.append(f"family {family!r} must be 'inet' or 'inet6' (a local socket is not a mail listener "
+                        'the role can check)')
+        return None, None
+    if addr is None:
+        family = family or 'inet'
+        return family, _WILDCARDS[family]
+    ip = _ip(addr) if isinstance(addr, str) else None
+    if ip is None:
+        problems.append(f'addr {addr!r} must be a literal IPv4 or IPv6 address (not a host name, no brackets)')
+        return None, None
+    found = 'inet' if ip.version == 4 else 'inet6'
+    if family is not None and family != found:
+        problems.append(f'addr {addr!r} is an {found} address but family is {family!r}')
+    return found, str(ip)
+
+
+def _listen_options(entry: Mapping, out: dict, problems: list[str]) -> None:
+    """Check the optional DaemonPortOptions fields and put their text in ``out['options']``."""
+    parts = [f"Family={out['family']}", f"Name={out['name']}", f"Port={out['port']}", f"Addr={out['addr']}"]
+    modifiers = entry.get('modifiers')
+    if modifiers is not None:
+        if not isinstance(modifiers, str) or not modifiers:
+            problems.append(f'modifiers must be a string of letters such as "Ea", got {modifiers!r}')
+        else:
+            bad = sorted(set(modifiers) - _MODIFIERS)
+            if bad:
+                problems.append(f'modifiers {modifiers!r}: unknown letters {", ".join(map(repr, bad))} '
+                                f'(sendmail knows {" ".join(sorted(_MODIFIERS))})')
+            parts.append(f'M={modifiers}')
+    out['modifiers'] = modifiers if isinstance(modifiers, str) else ''
+    filters = entry.get('input_mail_filters')
+    if filters is not None:
+        names = filters.split(';') if isinstance(filters, str) else filters
+        good = isinstance(names, (list, tuple)) and all(
+            isinstance(n, str) and _FILTER_NAME_RE.match(n) and not is_macro(n) for n in names)
+        if not good:
+            problems.append(f'input_mail_filters {filters!r} must be a list of milter names '
+                            '(letters, digits, _ and -)')
+        else:
+            parts.append(f"InputMailFilters={';'.join(names)}")
+    mode = entry.get('delivery_mode')
+    if mode is not None:
+        if mode not in _DELIVERY_MODES:
+            problems.append(f"delivery_mode {mode!r} must be one of {', '.join(_DELIVERY_MODES)}")
+        else:
+            parts.append(f'DeliveryMode={mode}')
+    for field, key in _LISTEN_NUMBERS.items():
+        value = entry.get(field)
+        if value is None:
+            continue
+        if isinstance(value, str) and value.isascii() and value.isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            problems.append(f'{field} must be a whole number >= 0, got {value!r}')
+        else:
+            parts.append(f'{key}={value}')
+    out['options'] = ', '.join(parts)
+
+
 def _listen_entry(raw: Any, ref: str, errors: list[str]) -> dict | None:
-    entry, problems = _read_fields(raw, 'name', ('name', 'port', 'addr'))
+    entry, problems = _read_fields(raw, 'name', _LISTEN_FIELDS)
     if entry is None:
         _report(errors, ref, 'name', raw, problems)
         return None
-    problems = [f"missing required field '{field}'" for field in ('port', 'addr') if entry.get(field) is None]
-    if not _LISTEN_NAME_RE.match(entry['name']):
-        problems.append("the name may only have letters, digits, '_' and '-'")
-    port, problem = _port(entry['port']) if entry.get('port') is not None else (None, None)
+    if not _LISTEN_NAME_RE.match(entry['name']) or is_macro(entry['name']):
+        problems.append("the name may only have letters, digits, '_' and '-', and must not be an m4 macro name")
+    port, problem = _port(entry['port']) if entry.get('port') is not None else (25, None)
     problems += [problem] if problem else []
-    addr = entry.get('addr')
-    ip = _ip(addr) if isinstance(addr, str) else None
-    if ip is None and addr is not None:
-        problems.append(f'addr {addr!r} must be a literal IPv4 or IPv6 address (not a host name, no brackets)')
+    family, addr = _listen_family(entry, problems)
+    out = {'name': entry['name'], 'port': port, 'addr': addr, 'family': family, 'raw': False}
+    if not problems:
+        _listen_options(entry, out, problems)
     if problems:
         _report(errors, ref, 'name', raw, problems)
         return None
-    return {'name': entry['name'], 'port': port, 'addr': str(ip),
-            'family': 'inet' if ip.version == 4 else 'inet6'}
+    return out
 
 
 def _listen(value: Any, errors: list[str]) -> list[dict]:
@@ -103,10 +175,13 @@ _SMART_HOST_FORMS = 'use [relay:|smtp:|esmtp:|smtp8:] then host, [host], [IPv4] 
 
 
 def _smart_host_problem(value: str) -> str | None:
-    problem = _m4_problem(value)
+    problem = quote_problem(value)
     if problem:
         return problem
     host = _SMART_HOST_RE.match(value).group('host')
+    word = macro_word(host)
+    if word:
+        return f'the name has the word {word!r}, an m4 macro that would run while sendmail.cf is built'
     if host.startswith('[') and host.endswith(']'):
         host = host[1:-1]
         if host[:5].lower() == 'ipv6:':
@@ -131,6 +206,29 @@ def _smart_host(value: Any, errors: list[str]) -> str:
     return value
 
 
+# The FEATUREs of sendmail 8.17's cf/feature directory.
+_FEATURES = frozenset("""
+    accept_unqualified_senders accept_unresolvable_domains access_db allmasquerade
+    always_add_domain authinfo badmx bcc bestmx_is_local bitdomain blacklist_recipients
+    block_bad_helo blocklist_recipients check_cert_altnames check_other compat_check conncontrol
+    delay_checks dnsbl domainmap domaintable drac enhdnsbl generics_entire_domain genericstable
+    greet_pause ldap_routing limited_masquerade local_lmtp local_no_masquerade local_procmail
+    lookupdotdomain loose_relay_check mailertable masquerade_entire_domain masquerade_envelope
+    msp mtamark no_default_msa nocanonify nopercenthack notsticky nouucp nullclient prefixmod
+    preserve_local_plus_detail preserve_luser_host promiscuous_relay queuegroup ratecontrol
+    redirect relay_based_on_MX relay_entire_domain relay_hosts_only relay_local_from
+    relay_mail_from require_rdns rhsbl smrsh stickyhost sts tls_failures tls_session_features
+    use_client_ptr use_ct_file use_cw_file uucpdomain virtuser_entire_domain virtusertable vnet
+""".split())
+# Declared by the role's sendmail.mc itself: a second declaration would change their arguments
+# (access_db's `skip', delay_checks' `friend') or load them twice.
+_BUILTIN_FEATURES = {
+    'use_cw_file': "FEATURE(`use_cw_file')", 'access_db': "FEATURE(`access_db', , `skip')",
+    'virtusertable': "FEATURE(`virtusertable')", 'delay_checks': "FEATURE(`delay_checks', `friend', `n')",
+    'no_default_msa': "FEATURE(`no_default_msa') (use sendmail_listen for an MSA)",
+}
+
+
 def _args(value: Any) -> tuple[list[str], list[str]]:
     if value is None:
         return [], []
@@ -138,10 +236,12 @@ def _args(value: Any) -> tuple[list[str], list[str]]:
         return [], [f"'args' must be a list of strings, got {_kind(value)}"]
     args, problems = [], []
     for arg in value:
+        if arg is None:
+            arg = ''
         if isinstance(arg, bool) or not isinstance(arg, (str, int)):
             problems.append(f'argument {arg!r} must be a string, got {_kind(arg)}')
             continue
-        problem = _m4_problem(str(arg))
+        problem = value_problem(str(arg), commas=False)
         if problem:
             problems.append(f'argument {str(arg)!r} {problem}')
         args.append(str(arg))
@@ -164,11 +264,90 @@ def _features(value: Any, allow_open_relay: bool, errors: list[str]) -> list[dic
 def _feature(entry: Mapping, allow_open_relay: bool) -> tuple[dict, list[str]]:
     name = entry['name']
     args, problems = _args(entry.get('args'))
-    if not _IDENTIFIER_RE.match(name):
-        problems.append('not a valid feature name (letters, digits and _, not starting with a digit)')
-    if name == 'promiscuous_relay' and not allow_open_relay:
-        problems.append(f'FEATURE(promiscuous_relay) {_OPEN_RELAY}')
+    if name in _BUILTIN_FEATURES:
+        problems.append(f'always on: the role declares {_BUILTIN_FEATURES[name]} itself, and a second '
+                        'declaration would change it')
+    elif name not in _FEATURES:
+        close = difflib.get_close_matches(name, sorted(_FEATURES), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ''
+        problems.append(f'sendmail has no FEATURE({name!r}) (its cf/feature directory){hint}')
+    elif name in RELAY_FEATURES and not allow_open_relay:
+        problems.append(f'FEATURE({name}) {RELAY_FEATURES[name]}: it {OPEN_RELAY}')
     return {'name': name, 'args': args}, problems
+
+
+# The cf options (confNAME) sendmail 8.17's cf uses; a name it does not use would be ignored.
+_CONF_NAMES = frozenset("""
+    confALIAS_WAIT confALLOW_BOGUS_HELO confAUTH_MAX_BITS confAUTH_MECHANISMS confAUTH_OPTIONS
+    confAUTH_REALM confAUTO_REBUILD confBAD_RCPT_THROTTLE confBIND_OPTS confBLANK_SUB confCACERT
+    confCACERT_PATH confCERT_FINGERPRINT_ALGORITHM confCF_VERSION confCHECKPOINT_INTERVAL
+    confCHECK_ALIASES confCIPHER_LIST confCLIENT_CERT confCLIENT_KEY confCLIENT_OPTIONS
+    confCLIENT_SSL_OPTIONS confCOLON_OK_IN_ADDR confCONNECTION_RATE_THROTTLE
+    confCONNECTION_RATE_WINDOW_SIZE confCONNECT_ONLY_TO confCONTROL_SOCKET_NAME
+    confCON_EXPENSIVE confCOPY_ERRORS_TO confCRL confCRL_PATH confCR_FILE confCT_FILE
+    confCW_FILE confDAEMON_OPTIONS confDANE confDEAD_LETTER_DROP confDEF_AUTH_INFO
+    confDEF_CHAR_SET confDEF_GROUP_ID confDEF_USER_ID confDELAY_LA confDELIVERY_MODE
+    confDELIVER_BY_MIN confDEQUOTE_OPTS confDF_BUFFER_SIZE confDH_PARAMETERS confDIAL_DELAY
+    confDIRECT_SUBMISSION_MODIFIERS confDOMAIN_NAME confDONT_BLAME_SENDMAIL
+    confDONT_EXPAND_CNAMES confDONT_INIT_GROUPS confDONT_PROBE_INTERFACES confDONT_PRUNE_ROUTES
+    confDOUBLE_BOUNCE_ADDRESS confEBINDIR confEIGHT_BIT_HANDLING confERROR_MESSAGE
+    confERROR_MODE confFALLBACK_MX confFALLBACK_SMARTHOST confFAST_SPLIT confFORWARD_PATH
+    confFROM_HEADER confFROM_LINE confHELO_NAME confHOSTS_FILE confHOST_STATUS_DIRECTORY
+    confIGNORE_DOTS confINPUT_MAIL_FILTERS confLDAP_CLUSTER confLDAP_DEFAULT_SPEC
+    confLOCAL_MAILER confLOG_LEVEL confMAILBOX_DATABASE confMAILER_NAME confMATCH_GECOS
+    confMAX_ALIAS_RECURSION confMAX_DAEMON_CHILDREN confMAX_HEADERS_LENGTH confMAX_HOP
+    confMAX_MESSAGE_SIZE confMAX_MIME_HEADER_LENGTH confMAX_NOOP_COMMANDS confMAX_QUEUE_AGE
+    confMAX_QUEUE_CHILDREN confMAX_QUEUE_RUN_SIZE confMAX_RCPTS_PER_MESSAGE
+    confMAX_RUNNERS_PER_QUEUE confMCI_CACHE_SIZE confMCI_CACHE_TIMEOUT confMESSAGEID_HEADER
+    confMESSAGE_TIMEOUT confME_TOO confMILTER_LOG_LEVEL confMILTER_MACROS_CONNECT
+    confMILTER_MACROS_DATA confMILTER_MACROS_ENVFROM confMILTER_MACROS_ENVRCPT
+    confMILTER_MACROS_EOH confMILTER_MACROS_EOM confMILTER_MACROS_HELO confMIME_FORMAT_ERRORS
+    confMIN_FREE_BLOCKS confMIN_QUEUE_AGE confMUST_QUOTE_CHARS confNICE_QUEUE_RUN
+    confNO_RCPT_ACTION confOLD_STYLE_HEADERS confOPERATORS confPID_FILE confPRIVACY_FLAGS
+    confPROCESS_TITLE_PREFIX confQUEUE_FACTOR confQUEUE_FILE_MODE confQUEUE_LA
+    confQUEUE_SORT_ORDER confRAND_FILE confRCPTREJ_MSG confREAD_TIMEOUT confRECEIVED_HEADER
+    confREFUSE_LA confREJECT_LOG_INTERVAL confREJECT_MSG confREJECT_NUL confRELAY_MAILER
+    confRELAY_MSG confREQUIRES_DIR_FSYNC confRRT_IMPLIES_DSN confRUN_AS_USER confSAFE_FILE_ENV
+    confSAFE_QUEUE confSAVE_FROM_LINES confSEPARATE_PROC confSERVER_CERT confSERVER_KEY
+    confSERVER_SSL_OPTIONS confSERVICE_SWITCH_FILE confSEVEN_BIT_INPUT confSHARED_MEMORY_KEY
+    confSHARED_MEMORY_KEY_FILE confSINGLE_LINE_FROM_HEADER confSINGLE_THREAD_DELIVERY
+    confSMTP_LOGIN_MSG confSMTP_MAILER confSOFT_BOUNCE confSSL_ENGINE confSSL_ENGINE_PATH
+    confTEMP_FILE_MODE confTIME_ZONE confTLS_FALLBACK_TO_CLEAR confTLS_SRV_OPTIONS confTO_
+    confTO_ACONNECT confTO_AUTH confTO_COMMAND confTO_CONNECT confTO_CONTROL confTO_DATABLOCK
+    confTO_DATAFINAL confTO_DATAINIT confTO_FILEOPEN confTO_HELO confTO_HOSTSTATUS
+    confTO_ICONNECT confTO_IDENT confTO_INITIAL confTO_LHLO confTO_MAIL confTO_MISC
+    confTO_QUEUERETURN confTO_QUEUERETURN_DSN confTO_QUEUERETURN_NONURGENT
+    confTO_QUEUERETURN_NORMAL confTO_QUEUERETURN_URGENT confTO_QUEUEWARN confTO_QUEUEWARN_DSN
+    confTO_QUEUEWARN_NONURGENT confTO_QUEUEWARN_NORMAL confTO_QUEUEWARN_URGENT confTO_QUIT
+    confTO_RCPT confTO_RESOLVER_RETRANS confTO_RESOLVER_RETRANS_FIRST
+    confTO_RESOLVER_RETRANS_NORMAL confTO_RESOLVER_RETRY confTO_RESOLVER_RETRY_FIRST
+    confTO_RESOLVER_RETRY_NORMAL confTO_RSET confTO_STARTTLS confTRUSTED_USER confTRUSTED_USERS
+    confTRY_NULL_MX_LIST confUNSAFE_GROUP_WRITES confUSERDB_SPEC
+    confUSE_COMPRESSED_IPV6_ADDRESSES confUSE_ERRORS_TO confUSE_MSP confUUCP_MAILER
+    confWORK_CLASS_FACTOR confWORK_RECIPIENT_FACTOR confWORK_TIME_FACTOR confXF_BUFFER_SIZE
+""".split())
+# The other macros cf/README documents for define(): mailer settings, relays, files.
+_DEFINE_RE = re.compile(
+    r'(?:[A-Z0-9]+(?:_BB)?_MAILER_(?:PATH|FLAGS|ARGS|MAX|CHARSET|USER|QGRP|LL|EOL|DSN_DIAGNOSTIC_CODE)'
+    r'|LOCAL_SHELL_(?:PATH|FLAGS|ARGS|DIR)|LOCAL_PROG_QGRP'
+    r'|(?:BITNET|DECNET|FAX|UUCP|LOCAL|LUSER)_RELAY|MAIL_HUB|HELP_FILE|QUEUE_DIR|MSP_QUEUE_DIR|STATUS_FILE'
+    r'|MAIL_SETTINGS_DIR|DATABASE_MAP_TYPE|DNSBL_MAP|DNSBL_MAP_OPT|TLS_PERM_ERR)\Z')
+_ROLE_DEFINES = {'ALIAS_FILE': 'the role sets it to the aliases file it manages',
+                 'SMART_HOST': 'use sendmail_smart_host'}
+
+
+def _define_name_problem(name: str) -> str | None:
+    if name in _ROLE_DEFINES:
+        return f'not settable here: {_ROLE_DEFINES[name]}'
+    if name in _CONF_NAMES or _DEFINE_RE.match(name):
+        return None
+    if name.startswith('_'):
+        return ("a cf-internal macro (a leading '_'); these are set by FEATUREs and sendmail's own m4, "
+                'never by the inventory')
+    close = difflib.get_close_matches(name, sorted(_CONF_NAMES), n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ''
+    return ("not a define sendmail's cf/README documents (confNAME options, *_MAILER_* settings, "
+            f'*_RELAY, MAIL_HUB, ...), so sendmail would ignore it{hint}')
 
 
 def _defines(value: Any, errors: list[str]) -> list[dict]:
@@ -183,6 +362,10 @@ def _defines(value: Any, errors: list[str]) -> list[dict]:
         if not isinstance(name, str) or not _IDENTIFIER_RE.match(name):
             errors.append(f'{label}: not a valid define name (letters, digits and _, not starting with a digit)')
             continue
+        problem = _define_name_problem(name)
+        if problem:
+            errors.append(f'{label}: {problem}')
+            continue
         if isinstance(raw, bool):
             text = 'True' if raw else 'False'
         elif isinstance(raw, (str, int)):
@@ -190,7 +373,7 @@ def _defines(value: Any, errors: list[str]) -> list[dict]:
         else:
             errors.append(f'{label}: value must be a string, an integer or a boolean, got {_kind(raw)}')
             continue
-        problem = _m4_problem(text)
+        problem = value_problem(text)
         if problem:
             errors.append(f'{label}: value {text!r} {problem}')
             continue
@@ -198,7 +381,7 @@ def _defines(value: Any, errors: list[str]) -> list[dict]:
     return sorted(result, key=lambda item: item['name'])
 
 
-def _mc_extra_lines(value: Any, errors: list[str]) -> list[str]:
+def _mc_extra_lines(value: Any, allow_open_relay: bool, errors: list[str]) -> list[str]:
     lines = []
     for index, line in enumerate(_as_list(value, 'sendmail_mc_extra_lines', errors)):
         if not isinstance(line, str):
@@ -206,9 +389,39 @@ def _mc_extra_lines(value: Any, errors: list[str]) -> list[str]:
         elif '\n' in line or '\r' in line:
             errors.append(f'sendmail_mc_extra_lines[{index}] ({line!r}): contains a newline; '
                           'give each line as its own list item')
+        elif not allow_open_relay and extra_line_problem(line):
+            errors.append(f'sendmail_mc_extra_lines[{index}] ({line!r}): {extra_line_problem(line)}: '
+                          f'it {OPEN_RELAY}')
         else:
             lines.append(line)
     return lines
+
+
+_RAW_DAEMON_RE = re.compile(r"DAEMON_OPTIONS\(\s*`([^']*)'")
+
+
+def raw_daemons(lines: list[str]) -> list[dict]:
+    """The listeners that DAEMON_OPTIONS lines among the raw mc lines add, for the listen check
+    (``raw: True``: the template does not render them again).  sendmail's defaults apply: port
+    smtp, family inet, the family's any-address."""
+    daemons = []
+    for line in lines:
+        for options in _RAW_DAEMON_RE.findall(line):
+            fields = {}
+            for part in options.split(','):
+                key, _, value = part.strip().partition('=')
+                fields[key.strip().lower()] = value.strip()
+            family = fields.get('family', 'inet').lower()
+            port = _port(fields.get('port', 'smtp'))[0]
+            if family not in _WILDCARDS or port is None:
+                continue
+            ip = _ip(fields['addr']) if 'addr' in fields else _ip(_WILDCARDS[family])
+            if ip is None:
+                continue
+            daemons.append({'name': fields.get('name', ''), 'port': port, 'addr': str(ip), 'family': family,
+                            'modifiers': fields.get('m', fields.get('modifier', fields.get('modifiers', ''))),
+                            'raw': True})
+    return daemons
 
 
 def _flag(data: Mapping, name: str, errors: list[str]) -> bool:

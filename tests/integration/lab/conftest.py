@@ -10,6 +10,9 @@ import pytest
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "support"))
+# The collection as ansible_collections.mailops.sendmail (scripts/setup.sh links it there), for
+# tests that call its Python code on the controller.
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / ".cache" / "collections"))
 
 from lab import ROOT, Lab  # noqa: E402
 

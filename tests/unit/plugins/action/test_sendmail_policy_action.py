@@ -109,7 +109,8 @@ def test_templates_are_rendered(results):
                                       'root: admin,ops@example.org\nabuse: root\n')
     assert policy['relay_domains'] == ['example.org']
     assert [d['zone'] for d in policy['dnsbl']] == ['bl.example.org']
-    assert policy['listen'] == [{'name': 'MTA', 'port': 25, 'addr': '127.0.0.1', 'family': 'inet'}]
+    assert policy['listen'] == [{'name': 'MTA', 'port': 25, 'addr': '127.0.0.1', 'family': 'inet', 'modifiers': '', 'raw': False,
+                                 'options': 'Family=inet, Name=MTA, Port=25, Addr=127.0.0.1'}]
     assert '{{' not in json.dumps(policy)
 
 
@@ -118,7 +119,7 @@ def test_errors_name_the_variable(results):
     result = results['Action with errors']
     assert result['policy']['errors'] == [
         "sendmail_host_access[1] (key 'example.net'): unknown action 'BOGUS': "
-        'use one of OK, RELAY, REJECT, DISCARD, SKIP or ERROR:"5NN text"',
+        'use one of OK, RELAY, REJECT, DISCARD, SKIP, ERROR:"5NN text" or QUARANTINE:reason',
         'sendmail_group_virtusertable: must be a list, got a string',
         'sendmail_host_dnsbl: must be a list, got a string',
     ]

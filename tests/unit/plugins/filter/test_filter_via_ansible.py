@@ -72,10 +72,12 @@ def test_policy_through_ansible(task_results):
     assert [a['line'] for a in result['aliases']] == [
         'mailer-daemon: postmaster', 'postmaster: root', 'root: admin,ops@example.org']
     assert result['listen'] == [
-        {'name': 'MTA', 'port': 25, 'addr': '127.0.0.1', 'family': 'inet'},
-        {'name': 'MSA', 'port': 587, 'addr': '::1', 'family': 'inet6'},
+        {'name': 'MTA', 'port': 25, 'addr': '127.0.0.1', 'family': 'inet', 'modifiers': '', 'raw': False,
+         'options': 'Family=inet, Name=MTA, Port=25, Addr=127.0.0.1'},
+        {'name': 'MSA', 'port': 587, 'addr': '::1', 'family': 'inet6', 'modifiers': '', 'raw': False,
+         'options': 'Family=inet6, Name=MSA, Port=587, Addr=::1'},
     ]
-    assert result['dnsbl'][0]['mc'] == '"550 5.7.1 Rejected: " $&{client_addr} " listed at bl.example.net"'
+    assert result['dnsbl'][0]['mc'] == '``"550 5.7.1 Rejected: " $&{client_addr} " listed at bl.example.net"'"''"
     assert result['defines'] == [{'name': 'confDONT_PROBE_INTERFACES', 'value': 'True'},
                                  {'name': 'confMAX_MESSAGE_SIZE', 'value': '1000'}]
 

@@ -35,6 +35,27 @@ def test_missing_and_unexpected_addresses():
     ]
 
 
+def test_optional_listeners_may_be_missing():
+    """M=O: sendmail ignores a socket it cannot open, so the check does too; a present one still counts."""
+    policy = build_policy({'listen': [{'name': 'MTA', 'addr': '127.0.0.1'},
+                                      {'name': 'alt', 'port': 2525, 'addr': '127.0.0.1', 'modifiers': 'O'}]})
+    assert policy['errors'] == []
+    assert check_listen(policy['listen'], [ss_line('127.0.0.1:25')]) == []
+    assert check_listen(policy['listen'], [ss_line('127.0.0.1:25'), ss_line('127.0.0.1:2525')]) == []
+    assert check_listen(policy['listen'], [ss_line('127.0.0.1:2525')]) == [
+        'sendmail does not listen on 127.0.0.1:25 (configured in sendmail_listen)']
+
+
+def test_listeners_of_raw_mc_lines_are_expected():
+    """A 587 MSA added as a raw DAEMON_OPTIONS line is neither unexpected nor allowed to be missing."""
+    policy = build_policy({'listen': [{'name': 'MTA', 'addr': '0.0.0.0'}],
+                           'mc_extra_lines': ["DAEMON_OPTIONS(`Port=submission, Name=MSA, M=Ea')dnl"]})
+    assert policy['errors'] == []
+    assert check_listen(policy['listen'], [ss_line('0.0.0.0:25'), ss_line('0.0.0.0:587')]) == []
+    assert check_listen(policy['listen'], [ss_line('0.0.0.0:25')]) == [
+        'sendmail does not listen on 0.0.0.0:587 (configured in sendmail_mc_extra_lines)']
+
+
 def test_ipv6_endpoints_are_printed_in_brackets():
     assert check_listen(listen(('2001:db8::25', 25)), [ss_line('[::]:25', peer='[::]:*')]) == [
         'sendmail does not listen on [2001:db8::25]:25 (configured in sendmail_listen)',

@@ -52,7 +52,8 @@ def test_minimal_policy_is_valid_and_has_every_output_key():
     assert result['errors'] == []
     assert set(result) == OUTPUT_KEYS
     assert result['aliases'] == DEFAULT_ALIASES
-    assert result['listen'] == [{'name': 'MTA', 'port': 25, 'addr': '127.0.0.1', 'family': 'inet'}]
+    assert result['listen'] == [{'name': 'MTA', 'port': 25, 'addr': '127.0.0.1', 'family': 'inet', 'modifiers': '', 'raw': False,
+                                 'options': 'Family=inet, Name=MTA, Port=25, Addr=127.0.0.1'}]
     assert result['smart_host'] == ''
     for name in OUTPUT_KEYS - {'errors', 'aliases', 'listen', 'smart_host'}:
         assert result[name] == [], name
