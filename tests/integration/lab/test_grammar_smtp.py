@@ -122,3 +122,28 @@ def test_dnsbl_message_forms_over_smtp(live, tmp_path, message, code, status, te
         assert status in reply and text.format(ip=live.ip('spammer')) in reply, out
     finally:
         live.converge()
+
+
+@pytest.mark.parametrize('how', ['listen entry', 'raw mc line'])
+def test_msa_on_587_converges_is_idempotent_and_answers(live, tmp_path, how):
+    """A submission listener with DaemonPortOptions modifiers, as a listen entry or as a raw line:
+    the listen check accepts it, a second run changes nothing, and it speaks SMTP (M=E: no ETRN)."""
+    listen = [{'name': 'MTA-v4', 'port': 25, 'addr': '0.0.0.0'}]
+    extra = {'sendmail_listen': listen + [{'name': 'MSA', 'port': 'submission', 'addr': '0.0.0.0',
+                                           'modifiers': 'E'}]}
+    if how == 'raw mc line':
+        extra = {'sendmail_listen': listen,
+                 'sendmail_mc_extra_lines': ["DAEMON_OPTIONS(`Family=inet, Name=MSA, Port=587, M=E')dnl"]}
+    try:
+        live.converge(extra=extra, tmp_path=tmp_path)
+        again = live.converge(extra=extra, tmp_path=tmp_path)
+        assert 'changed=0' in again.stdout.split('PLAY RECAP')[-1], again.stdout[-3000:]
+        out = live.smtp('client1', 'mx1', 'sales@example.test', port=587)
+        assert out['connect'][0] == 220 and out['rcpt'] == [[250, out['rcpt'][0][1]]], out
+        etrn = live.sh('client1', "python3 -c \"import smtplib; s = smtplib.SMTP('%s', 587, timeout=20); "
+                                  "s.ehlo('client1.example.test'); print(s.docmd('ETRN', 'example.test')[0]); "
+                                  "s.quit()\"" % live.ip('mx1')).stdout.strip()
+        assert etrn.startswith('5'), etrn
+    finally:
+        live.converge()
+    assert live.smtp('client1', 'mx1', 'sales@example.test', port=587).get('error'), 'the MSA is gone again'
