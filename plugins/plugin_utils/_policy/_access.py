@@ -378,10 +378,12 @@ def _access_build(entry: Mapping, key: str, opts: _Options) -> tuple[Any, list[s
         action = str(action)  # ClientRate:/ClientConn:/GreetPause: numbers
     if not isinstance(action, str):
         return None, [f"'action' must be a string, got {_kind(action)}"]
-    if '\n' in action or '\r' in action or '\0' in action:
-        return None, [f'the value {action!r} contains a line break or NUL, which would start another map line']
     row, rest, _problem = _tag_of(key)
     row = row or _UNTAGGED
+    if '\n' in action or '\r' in action or '\0' in action:
+        # An AuthInfo value holds a password: never repeat it in a message.
+        shown = 'of this AuthInfo: entry' if row.name == 'AuthInfo' else repr(action)
+        return None, [f'the value {shown} contains a line break or NUL, which would start another map line']
     kind = 'address' if '@' in rest else 'host'
     problem = row.value(action, kind)
     problems = [problem] if problem else []

@@ -60,6 +60,12 @@ def test_access_tags_and_their_values_accepted(key, action):
     assert result['access'] == [{'key': key, 'action': str(action)}]
 
 
+def test_authinfo_errors_never_show_the_password():
+    for value in ['"U:user" "P:s3cret-pw"\nx RELAY', 'U:user P:s3cret-pw', '"U:a" "U:b" "P:s3cret-pw"']:
+        error = only_error(access=[{'key': 'AuthInfo:relay.example.com', 'action': value}])
+        assert 's3cret-pw' not in error and error.startswith("sendmail_access[0] (key 'AuthInfo:relay.example.com'): ")
+
+
 def test_citag_entries_need_a_tls_entry_that_names_them():
     tls = {'key': 'TLS_Srv:safe.example.net', 'action': 'VERIFY+CN++CITag:MyCA'}
     issuer = {'key': 'MyCA:/C=US/ST=CA/O=safe/CN=example.net/', 'action': 'OK'}
