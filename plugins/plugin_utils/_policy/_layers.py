@@ -26,6 +26,7 @@ from ._maps import (
     _domain_build,
     _domain_key,
     _relay_domain_build,
+    _relay_domain_key,
     _virtuser_build,
     _virtuser_key,
     _zone_key,
@@ -52,7 +53,7 @@ class _MapSpec:
 
 _MAP_SPECS = (
     _MapSpec('access', 'key', ('key', 'action', 'state'), ('action',), _access_key, _access_build),
-    _MapSpec('relay_domains', 'name', ('name', 'state'), (), _domain_key, _relay_domain_build, shorthand=True),
+    _MapSpec('relay_domains', 'name', ('name', 'state'), (), _relay_domain_key, _relay_domain_build, shorthand=True),
     _MapSpec('local_host_names', 'name', ('name', 'state'), (), _domain_key, _domain_build, shorthand=True),
     _MapSpec('virtusertable', 'address', ('address', 'target', 'state'), ('target',),
              _virtuser_key, _virtuser_build),

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import posixpath
 import re
 from collections.abc import Mapping
@@ -13,6 +14,7 @@ from typing import Any
 from ._grammar import (
     _ACCOUNT_RE,
     _ADDRESS_RE,
+    _IPV6_PREFIX_RE,
     _LOCAL_NAME_RE,
     _MODE_RE,
     _Options,
@@ -39,6 +41,21 @@ def _domain_build(entry: Mapping, key: str, opts: _Options) -> tuple[Any, list[s
     return key, []
 
 
+def _relay_domain_key(name: str) -> tuple[str, str | None]:
+    """A class R entry: a domain, an IPv4 network, an IPv6: network, or [UNIX:localhost] (cf/README)."""
+    if name[:5].lower() == 'ipv6:':
+        text = name[5:].lower()
+        try:
+            ipaddress.IPv6Address(text)
+        except ValueError:
+            if not _IPV6_PREFIX_RE.match(text):
+                return 'IPv6:' + text, f"{name!r} is not an IPv6 address or prefix after 'IPv6:'"
+        return 'IPv6:' + text, None
+    if name.lower() == '[unix:localhost]':
+        return '[UNIX:localhost]', None
+    return _domain_key(name)
+
+
 def _relay_domain_build(entry: Mapping, key: str, opts: _Options) -> tuple[Any, list[str]]:
     problem = None if opts.allow_open_relay else relay_domain_problem(entry['name'])
     return key, [f"relaying for {entry['name']!r}: {problem}: it {OPEN_RELAY}"] if problem else []
@@ -57,13 +74,16 @@ def _zone_key(zone: str) -> tuple[str, str | None]:
 _DNSBL_MACRO_RE = re.compile(r'(\$&\{[a-z_]+\})')
 _DNSBL_REPLY_RE = re.compile(r'([0-9]{3})(?: ([0-9]\.[0-9]{1,3}\.[0-9]{1,3}))?(?= |\Z)')
 _DNSBL_ACTIONS = ('discard', 'quarantine')
+_ESCAPE_RE = re.compile(r'\\[!#-\[\]-~]')
 
 
 def _dnsbl_message_problem(message: str) -> str | None:
     problem = quote_problem(message)
     if problem:
         return problem
-    bad = [ch for ch in message if ch in '"\\\t' or not (ch.isascii() and ch.isprintable())]
+    # A backslash escapes the next character in sendmail's quoted string (cf/README's \#); one
+    # at the end would escape the closing quote.
+    bad = [ch for ch in _ESCAPE_RE.sub('', message) if ch in '"\\\t' or not (ch.isascii() and ch.isprintable())]
     if bad:
         return (f'contains {_char_list(bad)}: sendmail writes the text as its own quoted string, '
                 'which cannot hold these')
@@ -171,8 +191,8 @@ def _classify_member(member: str) -> tuple[str, str, str | None]:
     """(kind, rendered member, problem) for one alias member."""
     if not member:
         return 'local', member, 'empty member'
-    if member.startswith('"|') and member.endswith('"') and len(member) > 2:
-        member = member[1:-1]
+    if member.startswith(('"|', '":include:')) and member.endswith('"') and len(member) > 2:
+        member = member[1:-1]  # the quoted forms sendmail takes for programs and includes
     if member.startswith('|'):
         bad = [ch for ch in member if ch in '"\n\r\t']
         if len(member) == 1 or bad:

@@ -107,8 +107,10 @@ def relay_domain_problem(name: str) -> str | None:
         return None  # an empty name is refused as a name
     if low in _EVERYTHING:
         return 'matches every client or destination'
-    if low.replace('.', '').isdigit():
+    if low.replace('.', '').isdigit() or low == '[unix:localhost]':
         return None
+    if low.startswith('ipv6:'):
+        return _ipv6_opens(low[5:])
     return public_suffix_problem(low)
 
 

@@ -256,6 +256,18 @@ def test_relay_domains_that_match_everything_are_refused(value, why):
     assert not any('open relay' in e for e in run(relay_domains=[value], allow_open_relay=True)['errors'])
 
 
+def test_relay_domains_take_cf_readme_class_r_forms():
+    """cf/README's class {R} example: domains, IPv4 and IPv6: networks, [UNIX:localhost]."""
+    result = run(relay_domains=['sendmail.org', '128.32', 'IPv6:2002:c0a8:02c7', 'ipv6:2002:C0A8:51d2::23f4',
+                                'host.mydomain.com', '[UNIX:localhost]'])
+    assert result['errors'] == []
+    assert result['relay_domains'] == ['sendmail.org', '128.32', 'IPv6:2002:c0a8:02c7', 'IPv6:2002:c0a8:51d2::23f4',
+                                       'host.mydomain.com', '[UNIX:localhost]']
+    assert only_error(relay_domains=['IPv6:zz']) == (
+        "sendmail_relay_domains[0] (name 'IPv6:zz'): 'IPv6:zz' is not an IPv6 address or prefix after 'IPv6:'")
+    assert 'matches every IPv4 client on an IPv6 socket' in only_error(relay_domains=['IPv6:::ffff'])
+
+
 def test_relay_domains_accept_localhost_and_ip_prefixes():
     assert run(relay_domains=['localhost', '10', '192.168.1', 'example.co.uk', 'example.test'])['errors'] == []
 
@@ -353,6 +365,13 @@ def test_required_aliases_cannot_be_absent(name):
     assert only_error(host_aliases=[{'name': name, 'state': 'absent'}]) == (
         f'sendmail_host_aliases[0] (name {name!r}): {name.lower()!r} is required by RFC 5321 / sendmail '
         'and cannot be absent')
+
+
+def test_quoted_include_members_as_the_setup_guide_writes_them():
+    result = run(aliases=[{'name': 'admins', 'members': ['":include:/srv/lists/admins"']}],
+                 alias_files=[{'path': '/srv/lists/admins', 'members': 'jane'}])
+    assert result['errors'] == []
+    assert result['aliases'][-1]['members'] == [':include:/srv/lists/admins']
 
 
 def test_program_and_file_members_when_allowed():
@@ -560,7 +579,7 @@ def test_dnsbl_discard_and_quarantine_operations(action):
     ("550 it's bad", "contains a single quote ('), which would end the m4 quoting in sendmail.mc"),
     ('550 `x`', 'contains a backquote (`), which would end the m4 quoting in sendmail.mc'),
     ('550 "x"', "contains '\"': sendmail writes the text as its own quoted string, which cannot hold these"),
-    ('550 a\\b', "contains '\\\\': sendmail writes the text as its own quoted string"),
+    ('550 a\\ b', "contains '\\\\': sendmail writes the text as its own quoted string"),
     ('550 a\nb', 'contains a newline, which would end the m4 quoting in sendmail.mc'),
     ('550 a\tb', "contains '\\t' (tab): sendmail writes the text"),
     ('550 caf\u00e9', "contains 'é': sendmail writes the text"),
@@ -572,6 +591,13 @@ def test_dnsbl_discard_and_quarantine_operations(action):
 def test_dnsbl_messages_refused(message, why):
     error = only_error(dnsbl=[{'zone': 'bl.example.net', 'message': message}])
     assert error.startswith(f"sendmail_dnsbl[0] (zone 'bl.example.net'): message {message!r} ") and why in error, error
+
+
+def test_dnsbl_backslash_escapes_a_character_as_in_sendmail():
+    message = '550 Email rejected - see\\#why_rejected'
+    result = run(dnsbl=[{'zone': 'bl.example.net', 'message': message}])
+    assert result['errors'] == [] and result['dnsbl'][0]['mc'] == f'``"{message}"\'\''
+    assert "contains '\\\\'" in only_error(dnsbl=[{'zone': 'bl.example.net', 'message': '550 trailing\\'}])
 
 
 def test_dnsbl_words_containing_dnl_are_fine():
