@@ -45,6 +45,7 @@ EXAMPLES = r"""
   mailops.sendmail.sendmail_policy:
     settings:
       mode: server
+      listen: [{name: MTA-v4, port: smtp, addr: 0.0.0.0}]   # required: where sendmail listens
       allow_open_relay: false
   register: merged
 

@@ -103,7 +103,7 @@ EXAMPLES = r"""
 - name: Check that a virtual user is accepted
   mailops.sendmail.smtp_probe:
     host: mx1.example.test
-    mail_from: someone@example.test
+    mail_from: someone@other.test   # a sender the server accepts (its own domain's unknown users it refuses)
     rcpt_to: [sales@example.test]
     expect: accept
 
