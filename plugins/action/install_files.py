@@ -35,9 +35,9 @@ class ActionModule(ActionBase):
             entry['vars'] = {}
             files.append(entry)
         if not files:
-            result.update(changed=False, changed_ids=[], backups={})
+            result.update(changed=False, changed_ids=[], backups={}, backups_removed=[], post_commands=[])
             return result
-        module_args = dict(files=files, backup=args['backup'],
+        module_args = dict(files=files, backup=args['backup'], backup_keep=args['backup_keep'],
                            diff_max_bytes=args['diff_max_bytes'] or C.MAX_FILE_SIZE_FOR_DIFF)
         result.update(self._execute_module(module_name='mailops.sendmail.install_files', module_args=module_args,
                                            task_vars=task_vars))

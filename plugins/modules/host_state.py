@@ -61,6 +61,16 @@ options:
     description: Return the listening TCP sockets (C(ss -ltnpH)) under RV(listening).
     type: bool
     default: false
+  safe_paths:
+    description:
+      - Files about to be written (absolute paths), each checked under RV(path_safety) for what makes writing
+        it unsafe and for the directories that must be made first.
+      - 'Unsafe: the path or one of its parent directories is a symbolic link or not a directory; its directory
+        is writable by others than root (world-writable, or group-writable with a group other than root, sticky
+        or not); a directory further up is, and not sticky.'
+    type: list
+    elements: path
+    default: []
 attributes:
   check_mode:
     support: full
@@ -104,6 +114,16 @@ files:
       owner: root
       group: root
       size: 1234
+path_safety:
+  description:
+    - One entry per path of O(safe_paths) - C(problem), why writing it is unsafe (naming the path), or null;
+      C(missing_dirs), its directories that do not exist yet, from the top down.
+    - The entries of RV(files) also have C(link) (true) for a path that is a symbolic link.
+  returned: always
+  type: dict
+  sample:
+    /srv/lists/staff: {problem: null, missing_dirs: [/srv/lists]}
+    /tmp/staff: {problem: "/tmp/staff: its directory /tmp is writable by others than root (mode 1777)", missing_dirs: []}
 stale:
   description: The O(stale) targets that are missing or older than their source.
   returned: always
@@ -145,15 +165,18 @@ def _name(lookup, ident):
 
 
 def file_state(path, return_content=False):
-    """The state of one path, as reported under `files`."""
+    """The state of one path, as reported under `files` (of what a symbolic link points to, with link=True)."""
+    link = os.path.islink(path)
     try:
         info = os.stat(path)
     except FileNotFoundError:
-        return dict(exists=False)
+        return dict(exists=False, link=True) if link else dict(exists=False)
     kind = 'file' if stat.S_ISREG(info.st_mode) else 'directory' if stat.S_ISDIR(info.st_mode) else 'other'
     state = dict(exists=True, type=kind, mode='%04o' % stat.S_IMODE(info.st_mode),
                  owner=_name(pwd.getpwuid, info.st_uid), group=_name(grp.getgrgid, info.st_gid),
                  size=info.st_size)
+    if link:
+        state['link'] = True
     if kind == 'file':
         digest = hashlib.sha1()
         chunks = []
@@ -166,6 +189,44 @@ def file_state(path, return_content=False):
         if return_content:
             state['content'] = b''.join(chunks).decode('utf-8', 'replace')
     return state
+
+
+def _others_may_write(info):
+    """Whether someone other than root may write in a directory (world, or a group that is not root's)."""
+    mode = info.st_mode
+    return bool(mode & stat.S_IWOTH or (mode & stat.S_IWGRP and info.st_gid != 0))
+
+
+def path_safety(path):
+    """Why writing the file `path` is unsafe (or None), and the directories to make first."""
+    path = os.path.normpath(path)
+    if not os.path.isabs(path):
+        return dict(problem='%s: not an absolute path' % path, missing_dirs=[])
+    if os.path.islink(path):
+        return dict(problem='%s is a symbolic link' % path, missing_dirs=[])
+    parent = os.path.dirname(path)
+    parts = [part for part in parent.split('/') if part]
+    dirs = ['/'] + ['/' + '/'.join(parts[:i + 1]) for i in range(len(parts))]
+    missing = []
+    for directory in dirs:
+        if missing:
+            missing.append(directory)
+            continue
+        try:
+            info = os.lstat(directory)
+        except FileNotFoundError:
+            missing.append(directory)
+            continue
+        if stat.S_ISLNK(info.st_mode):
+            return dict(problem='%s: its parent directory %s is a symbolic link' % (path, directory), missing_dirs=[])
+        if not stat.S_ISDIR(info.st_mode):
+            return dict(problem='%s: %s is not a directory' % (path, directory), missing_dirs=[])
+        if _others_may_write(info) and (directory == parent or not info.st_mode & stat.S_ISVTX):
+            which = 'its directory' if directory == parent else 'its parent directory'
+            return dict(problem='%s: %s %s is writable by others than root (mode %04o, group %s)' % (
+                path, which, directory, stat.S_IMODE(info.st_mode), _name(grp.getgrgid, info.st_gid)),
+                missing_dirs=[])
+    return dict(problem=None, missing_dirs=missing)
 
 
 def stale_targets(pairs):
@@ -230,16 +291,20 @@ def main():
             packages=dict(type='list', elements='str', default=[]),
             pidfile=dict(type='path'),
             listening=dict(type='bool', default=False),
+            safe_paths=dict(type='list', elements='path', default=[]),
         ),
         supports_check_mode=True,
     )
     params = module.params
-    result = dict(changed=False, files={}, stale=[], packages_missing=[], running=None, listening=[])
+    result = dict(changed=False, files={}, stale=[], packages_missing=[], running=None, listening=[],
+                  path_safety={})
     for path in params['paths']:
         try:
             result['files'][path] = file_state(path, params['return_content'])
         except OSError as exc:
             module.fail_json(msg='cannot read %s: %s' % (path, exc), **result)
+    for path in params['safe_paths']:
+        result['path_safety'][path] = path_safety(path)
     result['stale'] = stale_targets(params['stale'])
     result['packages_missing'] = missing_packages(module, params['packages'])
     if params['pidfile']:

@@ -13,9 +13,12 @@ description:
     changes five files pays for one connection instead of the six or seven that each M(ansible.builtin.template)
     task makes (stat, temporary directory, transfer, permissions, copy, clean-up).
   - Each new content is first written to a temporary file beside the destination and checked with the entry's
-    O(files[].validate) command. Only when every check passed are the files moved into place (each atomically); when
-    one check fails, no file is replaced and the task fails with the command's output. Unknown owners and groups
-    are refused the same way, before any file is replaced.
+    O(files[].validate) command. Only when every check passed (and, with O(backup=true), every backup copy was made)
+    are the files moved into place (each atomically); when one check fails, no file is replaced and the task fails
+    with the command's output. Unknown owners and groups, and a destination that is a symbolic link, are refused the
+    same way, before any file is replaced.
+  - A write that fails (a full disk) fails the task with the reason, before any file is replaced, and leaves no
+    temporary file or partial backup behind.
   - The action plugin renders O(files[].template) on the controller, exactly as M(ansible.builtin.template) would,
     and sends the text as O(files[].content).
   - Supports check mode and diff mode.
@@ -30,7 +33,9 @@ options:
     required: true
     suboptions:
       path:
-        description: The destination on the host; its directory must exist.
+        description:
+          - The destination on the host; its directory must exist. A destination that is a symbolic link is refused
+            (it is never replaced or written through).
         type: path
         required: true
       id:
@@ -70,9 +75,17 @@ options:
           - When it fails, the task fails and reports in RV(changed_ids) the files replaced so far.
         type: str
   backup:
-    description: Keep a timestamped copy of every file that is replaced.
+    description:
+      - Keep a timestamped copy (C(NAME.PID.YYYY-MM-DD@HH:MM:SS~), beside the file, with its owner, group and mode)
+        of every file whose content is replaced.
     type: bool
     default: false
+  backup_keep:
+    description:
+      - With O(backup=true), how many backup copies to keep per replaced file, the newest; older ones (of the same
+        name pattern) are removed in the same call, after the file was replaced. C(0) keeps them all.
+    type: int
+    default: 0
   diff_max_bytes:
     description:
       - Files larger than this show no text in diff mode, only that they changed. When omitted, the action plugin
@@ -108,7 +121,7 @@ EXAMPLES = r"""
   register: installed
 
 - name: Rebuild access.db when the access map changed
-  ansible.builtin.command: makemap hash /etc/mail/access < /etc/mail/access
+  ansible.builtin.shell: makemap hash /etc/mail/access < /etc/mail/access   # the shell: command does no redirection
   when: "'access' in installed.changed_ids"
   changed_when: true
 """
@@ -131,13 +144,24 @@ backups:
   returned: always
   type: dict
   sample: {/etc/mail/access: /etc/mail/access.4242.2026-11-26@20:30:00~}
+backups_removed:
+  description: The older backup copies removed to keep O(backup_keep) per file.
+  returned: always
+  type: list
+  elements: str
+  sample: [/etc/mail/access.4171.2026-11-20@08:00:00~]
 """
 
+import errno
 import grp
 import os
 import pwd
+import re
 import shlex
+import shutil
+import stat
 import tempfile
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
@@ -159,6 +183,7 @@ ARGUMENT_SPEC = dict(
                    post_command=dict(type='str'),
                )),
     backup=dict(type='bool', default=False),
+    backup_keep=dict(type='int', default=0),
     diff_max_bytes=dict(type='int'),
 )
 
@@ -247,6 +272,9 @@ def _check_entries(module):
                 continue
             errors.append('%s: the directory %s does not exist' % (path, os.path.dirname(path)))
             continue
+        if os.path.islink(path):
+            errors.append('%s is a symbolic link: refusing to replace it or write through it' % path)
+            continue
         if os.path.isdir(path):
             errors.append('%s is a directory' % path)
             continue
@@ -270,18 +298,80 @@ def _reason(exc):
 
 
 def _write_temp(path, data):
-    """A new temporary file beside path with data in it; its name."""
+    """A new temporary file beside path with data in it (on disk); its name. Nothing is left behind on failure."""
     handle, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix='.%s.' % os.path.basename(path), suffix='.new')
-    with os.fdopen(handle, 'wb') as stream:
-        stream.write(data)
+    try:
+        with os.fdopen(handle, 'wb') as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+    except BaseException:
+        os.unlink(tmp)
+        raise
     return tmp
+
+
+_BACKUP_SUFFIX = r'\.\d+\.(\d{4}-\d{2}-\d{2}@\d{2}:\d{2}:\d{2})~'
+
+
+def _backup(path):
+    """A copy of path beside it, named as AnsibleModule.backup_local names them, with the file's owner, group,
+    mode and times; created exclusively (never through a link). Nothing is left behind on failure."""
+    dest = '%s.%d.%s' % (path, os.getpid(), time.strftime('%Y-%m-%d@%H:%M:%S~', time.localtime()))
+    handle = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0), 0o600)
+    try:
+        with os.fdopen(handle, 'wb') as out, open(path, 'rb') as source:
+            shutil.copyfileobj(source, out)
+            out.flush()
+            os.fsync(out.fileno())
+        info = os.stat(path)
+        try:
+            os.chown(dest, info.st_uid, info.st_gid)
+        except PermissionError:
+            pass
+        shutil.copystat(path, dest)
+    except BaseException:
+        os.unlink(dest)
+        raise
+    return dest
+
+
+def _rotate(path, keep):
+    """Remove all but the `keep` newest backup copies of path (by the time in their name, then by when they
+    were made); the paths removed."""
+    directory, base = os.path.split(path)
+    pattern = re.compile(re.escape(base) + _BACKUP_SUFFIX + '$')
+    found = []
+    for name in os.listdir(directory or '.'):
+        match = pattern.match(name)
+        if not match:
+            continue
+        full = os.path.join(directory, name)
+        info = os.lstat(full)
+        if stat.S_ISREG(info.st_mode):
+            found.append((match.group(1), info.st_ctime_ns, name, full))
+    removed = []
+    for _when, _made, _name, full in sorted(found)[:-keep]:
+        os.unlink(full)
+        removed.append(full)
+    return removed
+
+
+def _write_error(path, what, exc):
+    """The message of a failed write: the file, what was being written, and the reason (no traceback)."""
+    reason = os.strerror(exc.errno) if isinstance(exc, OSError) and exc.errno else _reason(exc)
+    hint = ' (the file system of %s is full)' % os.path.dirname(path) if getattr(exc, 'errno', None) in (
+        errno.ENOSPC, errno.EDQUOT) else ''
+    return '%s: cannot write %s: %s%s' % (path, what, reason, hint)
 
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    changed_ids, backups, post_commands = [], {}, []
-    report = dict(changed_ids=changed_ids, backups=backups, post_commands=post_commands)
+    changed_ids, backups, post_commands, removed = [], {}, [], []
+    report = dict(changed_ids=changed_ids, backups=backups, post_commands=post_commands, backups_removed=removed)
     entries, errors = _check_entries(module)
+    if module.params['backup_keep'] < 0:
+        errors.append('backup_keep must be 0 (keep every backup) or more, got %d' % module.params['backup_keep'])
     if errors:
         module.fail_json(msg='; '.join(errors), changed=False, **report)
     limit = module.params['diff_max_bytes'] or 104448
@@ -291,21 +381,36 @@ def main():
         for entry, new, _old, differs in entries:
             if not differs or module.check_mode:
                 continue
-            temps[entry['path']] = tmp = _write_temp(entry['path'], new)
+            try:
+                temps[entry['path']] = tmp = _write_temp(entry['path'], new)
+            except OSError as exc:
+                module.fail_json(msg='No file was replaced. ' + _write_error(entry['path'], 'the new content beside it', exc),
+                                 changed=False, **report)
             problem = _validate(module, entry, shlex.quote(tmp)) if entry['validate'] else None
             if problem:
                 errors.append(problem)
         if errors:
             module.fail_json(msg='No file was replaced. ' + '; '.join(errors), changed=False, **report)
+        # 1b. the backup copies, all before the first file is replaced
+        for entry, _new, old, differs in entries:
+            if differs and old is not None and module.params['backup'] and not module.check_mode:
+                try:
+                    backups[entry['path']] = _backup(entry['path'])
+                except OSError as exc:
+                    for made in backups.values():
+                        os.unlink(made)
+                    backups.clear()
+                    module.fail_json(msg='No file was replaced. ' + _write_error(entry['path'], 'its backup copy', exc),
+                                     changed=False, **report)
         # 2. into place, then owner, group and mode; a failure here still reports what changed
         for entry, new, old, differs in entries:
             path, key, file_changed = entry['path'], entry['id'] or entry['path'], differs
             try:
                 if differs and not module.check_mode:
-                    if module.params['backup'] and old is not None:
-                        backups[path] = module.backup_local(path)
                     module.atomic_move(temps.pop(path), path, unsafe_writes=False)
                     changed_ids.append(key)
+                    if path in backups and module.params['backup_keep'] > 0:
+                        removed.extend(_rotate(path, module.params['backup_keep']))
                     file_changed = False
                     if entry['post_command']:
                         failure = _run(module, entry['post_command'])

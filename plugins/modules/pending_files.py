@@ -53,6 +53,16 @@ options:
       mode:
         description: The octal mode the file must have, for example C("0644"); not compared when omitted.
         type: raw
+      keep_attributes:
+        description:
+          - Keep the owner, group and mode of a file the host already has; O(files[].owner), O(files[].group)
+            and O(files[].mode) then apply only to a new file (or to one that is not a regular file).
+          - The kept mode loses the bits no data file of a mail server needs and that sendmail itself refuses
+            (write for group and others, execute, set-id, sticky), so C(0664) becomes C(0644) and C(0600)
+            stays C(0600).
+          - RV(attributes) returns what the file must have.
+        type: bool
+        default: false
   state:
     description: The C(files) returned by M(mailops.sendmail.host_state); a path missing from it counts as missing.
     type: dict
@@ -90,6 +100,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+attributes:
+  description:
+    - By id, the owner, group and mode each file must have (those given, or with O(files[].keep_attributes)
+      those the host's file has); null where not given.
+  returned: always
+  type: dict
+  sample: {access: {owner: root, group: root, mode: "0600"}}
 pending:
   description: The ids of the files that differ from (or are missing on) the host, in the order given.
   returned: always
@@ -113,6 +130,7 @@ ARGUMENT_SPEC = dict(
                    owner=dict(type='str'),
                    group=dict(type='str'),
                    mode=dict(type='raw'),
+                   keep_attributes=dict(type='bool', default=False),
                )),
     state=dict(type='dict', required=True),
 )

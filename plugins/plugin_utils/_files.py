@@ -46,3 +46,20 @@ def file_differs(state, content, owner=None, group=None, mode=None):
     if not isinstance(content, str):
         raise AnsibleFilterError('file_differs: content must be text, got %s' % type(content).__name__)
     return checksum_differs(state, hashlib.sha1(content.encode('utf-8')).hexdigest(), owner, group, mode)
+
+
+# The mode bits a kept mode keeps: read and write for the owner, read for group and others. Write for
+# group or others, execute, set-id and sticky bits are dropped: no data file of a mail server needs them,
+# and sendmail refuses group- or world-writable class files and maps.
+KEEP_MODE_MASK = 0o644
+
+
+def kept_attributes(state, owner=None, group=None, mode=None):
+    """The owner, group and mode a file must have when the host's own are kept: those of `state` (one entry
+    of host_state's `files`) for an existing regular file, its mode less the bits of KEEP_MODE_MASK's
+    complement; the given ones for a new file (or one that is not a regular file)."""
+    if isinstance(state, dict) and state.get('exists') and state.get('type') == 'file' \
+            and state.get('owner') is not None and state.get('mode') is not None:
+        return dict(owner=str(state['owner']), group=str(state.get('group')),
+                    mode='%04o' % (_mode(state['mode'], 'the reported mode') & KEEP_MODE_MASK))
+    return dict(owner=owner, group=group, mode=None if mode is None else '%04o' % _mode(mode, 'mode'))

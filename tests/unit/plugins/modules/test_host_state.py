@@ -82,3 +82,94 @@ def test_module_end_to_end(tmp_path):
     assert result['stale'] == [str(path) + '.db']
     assert result['running'] is True
     assert isinstance(result['listening'], list)
+
+
+def test_file_state_marks_symbolic_links(tmp_path):
+    target = tmp_path / 'target'
+    target.write_text('x\n')
+    (tmp_path / 'link').symlink_to(target)
+    (tmp_path / 'dangling').symlink_to(tmp_path / 'nowhere')
+    assert host_state.file_state(str(tmp_path / 'link'))['link'] is True
+    assert 'link' not in host_state.file_state(str(target))
+    assert host_state.file_state(str(tmp_path / 'dangling')) == {'exists': False, 'link': True}
+
+
+def _dir(path, mode, gid=None):
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, mode)
+    if gid is not None:
+        os.chown(path, -1, gid)
+    return path
+
+
+def _other_gid():
+    """A group that is not root's (nogroup, or any other than 0)."""
+    import grp
+    for entry in grp.getgrall():
+        if entry.gr_gid != 0:
+            return entry.gr_gid
+    pytest.skip('no group other than root')
+
+
+def test_path_safety_of_a_safe_path_and_missing_directories(tmp_path):
+    base = _dir(tmp_path / 'safe', 0o755, 0)
+    assert host_state.path_safety(str(base / 'staff')) == {'problem': None, 'missing_dirs': []}
+    assert host_state.path_safety(str(base / 'lists' / 'a' / 'staff')) == {
+        'problem': None, 'missing_dirs': [str(base / 'lists'), str(base / 'lists' / 'a')]}
+
+
+def test_path_safety_refuses_symbolic_links(tmp_path):
+    real = _dir(tmp_path / 'real', 0o755, 0)
+    (real / 'staff').write_text('x\n')
+    (tmp_path / 'linked-dir').symlink_to(real)
+    (real / 'link').symlink_to(real / 'staff')
+    assert host_state.path_safety(str(real / 'link'))['problem'] == '%s is a symbolic link' % (real / 'link')
+    assert host_state.path_safety(str(tmp_path / 'linked-dir' / 'sub' / 'staff'))['problem'] == (
+        '%s: its parent directory %s is a symbolic link' % (tmp_path / 'linked-dir' / 'sub' / 'staff',
+                                                            tmp_path / 'linked-dir'))
+    assert host_state.path_safety(str(real / 'staff' / 'x'))['problem'] == (
+        '%s: %s is not a directory' % (real / 'staff' / 'x', real / 'staff'))
+
+
+@pytest.mark.parametrize('mode, other_group, problem', [
+    (0o1777, False, True),    # sticky and world-writable (like /tmp) as the directory itself
+    (0o777, False, True),
+    (0o775, True, True),      # group-writable, a group other than root's
+    (0o2775, True, True),
+    (0o775, False, False),    # group-writable by root's group only
+    (0o755, True, False),
+])
+def test_path_safety_of_the_directory_itself(tmp_path, mode, other_group, problem):
+    directory = _dir(tmp_path / 'lists', mode, _other_gid() if other_group else 0)
+    _dir(tmp_path, 0o755)
+    found = host_state.path_safety(str(directory / 'staff'))
+    if problem:
+        assert found['problem'].startswith('%s: its directory %s is writable by others than root (mode %04o'
+                                           % (directory / 'staff', directory, mode)), found
+    else:
+        assert found == {'problem': None, 'missing_dirs': []}
+    assert os.stat(directory).st_mode & 0o7777 == mode      # looked at, never changed
+
+
+def test_path_safety_of_directories_further_up(tmp_path):
+    """A sticky world-writable directory further up (like /tmp) is safe: no one can rename what root made in
+    it; one that is not sticky is not."""
+    sticky = _dir(tmp_path / 'sticky', 0o1777)
+    _dir(sticky / 'lists', 0o755, 0)
+    assert host_state.path_safety(str(sticky / 'lists' / 'staff'))['problem'] is None
+    assert host_state.path_safety(str(sticky / 'new' / 'staff')) == {'problem': None,
+                                                                    'missing_dirs': [str(sticky / 'new')]}
+    open_dir = _dir(tmp_path / 'open', 0o777)
+    _dir(open_dir / 'lists', 0o755, 0)
+    assert host_state.path_safety(str(open_dir / 'lists' / 'staff'))['problem'] == (
+        '%s: its parent directory %s is writable by others than root (mode 0777, group %s)'
+        % (open_dir / 'lists' / 'staff', open_dir, __import__('grp').getgrgid(os.getgid()).gr_name))
+
+
+@pytest.mark.skipif(not Path('/usr/bin/dpkg-query').exists(), reason='needs the Debian package database')
+def test_module_reports_path_safety(tmp_path):
+    _dir(tmp_path / 'open', 0o1777)
+    result = _run_module({'safe_paths': [str(tmp_path / 'open' / 'staff'), str(tmp_path / 'new' / 'staff')]})
+    assert result['path_safety'][str(tmp_path / 'new' / 'staff')] == {'problem': None,
+                                                                     'missing_dirs': [str(tmp_path / 'new')]}
+    assert 'writable by others than root' in result['path_safety'][str(tmp_path / 'open' / 'staff')]['problem']

@@ -303,3 +303,105 @@ def test_failed_post_command_reports_what_was_replaced(tmp_path, capsys):
     assert '/bin/false failed' in result['msg'] and str(second) in result['msg']
     assert result['changed'] is True and result['changed_ids'] == ['mc', 'access'] and result['post_commands'] == []
     assert first.read_text() == 'new mc\n' and second.read_text() == 'new\n'
+
+
+def test_destination_that_is_a_symlink_is_refused(tmp_path, capsys):
+    """A symbolic link at the destination is neither written through nor replaced; no file of the call changes."""
+    victim, link, other = tmp_path / 'victim', tmp_path / 'access', tmp_path / 'virtusertable'
+    victim.write_text('victim\n')
+    link.symlink_to(victim)
+    other.write_text('old\n')
+    rc, result = run_module(capsys, [entry(other, 'new\n'), entry(link, 'new access\n', id='access')])
+    assert rc == 1
+    assert result['msg'] == '%s is a symbolic link: refusing to replace it or write through it' % link
+    assert link.is_symlink() and victim.read_text() == 'victim\n' and other.read_text() == 'old\n'
+
+
+def _stamp(day):
+    return '2026-01-%02d@00:00:00~' % day
+
+
+def test_backups_are_rotated_in_the_same_call(tmp_path, capsys):
+    """backup_keep=3: the new backup and the two newest older ones stay; older copies of the same file go, and
+    nothing else is touched (other files' backups, look-alike names)."""
+    path = tmp_path / 'access'
+    path.write_text('current\n')
+    old = [tmp_path / ('access.%d.%s' % (100 + day, _stamp(day))) for day in (3, 1, 4, 2)]
+    for backup in old:
+        backup.write_text(backup.name)
+    others = [tmp_path / ('virtusertable.100.%s' % _stamp(1)), tmp_path / 'access.db',
+              tmp_path / 'access.bak', tmp_path / ('access.x.%s' % _stamp(1))]
+    for other in others:
+        other.write_text('other\n')
+    rc, result = run_module(capsys, [entry(path, 'new\n', id='access')], backup=True, backup_keep=3)
+    assert rc == 0, result
+    made = result['backups'][str(path)]
+    assert open(made).read() == 'current\n'
+    assert sorted(result['backups_removed']) == sorted(str(tmp_path / ('access.%d.%s' % (100 + d, _stamp(d))))
+                                                       for d in (1, 2))
+    kept = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith('access.') and p.name.endswith('~')
+                  and not p.name.startswith('access.x.'))
+    assert kept == sorted([os.path.basename(made), 'access.103.' + _stamp(3), 'access.104.' + _stamp(4)])
+    assert all(other.exists() for other in others)
+
+
+def test_backup_keep_zero_keeps_every_backup(tmp_path, capsys):
+    path = tmp_path / 'access'
+    path.write_text('current\n')
+    old = [tmp_path / ('access.100.%s' % _stamp(day)) for day in range(1, 6)]
+    for backup in old:
+        backup.write_text('x')
+    rc, result = run_module(capsys, [entry(path, 'new\n')], backup=True, backup_keep=0)
+    assert rc == 0, result
+    assert result['backups_removed'] == [] and all(backup.exists() for backup in old)
+
+
+def _run_with_file_size_limit(args, limit):
+    """The module run as Ansible runs it (a process, JSON on stdin) where no file may grow past `limit`
+    bytes (RLIMIT_FSIZE: writes fail with EFBIG, as on a full disk they fail with ENOSPC)."""
+    import resource
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    def limited():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    collections = Path(__file__).resolve().parents[4] / '.cache' / 'collections'
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE='1',
+               PYTHONPATH=str(collections) + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    proc = subprocess.run([sys.executable, '-m', 'ansible_collections.mailops.sendmail.plugins.modules.install_files'],
+                          input=json.dumps({'ANSIBLE_MODULE_ARGS': args}), capture_output=True, text=True, env=env,
+                          preexec_fn=limited)
+    assert 'Traceback' not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_write_that_fails_leaves_nothing_and_says_why(tmp_path):
+    """A new content that cannot be written (here: larger than the file size limit) fails the call with the
+    reason and no traceback; no file is replaced and no temporary file stays."""
+    first, second = tmp_path / 'sendmail.mc', tmp_path / 'access'
+    first.write_text('old mc\n')
+    second.write_text('old access\n')
+    result = _run_with_file_size_limit(dict(files=[entry(first, 'new mc\n', id='mc'),
+                                                   entry(second, 'x' * 5000, id='access')]), 1000)
+    assert result['failed'] is True
+    assert result['msg'] == 'No file was replaced. %s: cannot write the new content beside it: File too large' % second
+    assert first.read_text() == 'old mc\n' and second.read_text() == 'old access\n'
+    assert leftovers(tmp_path) == [] and sorted(p.name for p in tmp_path.iterdir()) == ['access', 'sendmail.mc']
+
+
+def test_backup_that_fails_replaces_nothing_and_leaves_no_partial_copy(tmp_path):
+    """The backup copies are made before any file is replaced: one that cannot be written fails the call, no
+    file is replaced, and no partial copy (nor the copies already made) stays."""
+    small, big = tmp_path / 'relay-domains', tmp_path / 'access'
+    small.write_text('old small\n')
+    big.write_text('y' * 5000)
+    result = _run_with_file_size_limit(dict(backup=True, files=[entry(small, 'new small\n'), entry(big, 'z\n')]),
+                                       1000)
+    assert result['failed'] is True
+    assert result['msg'] == 'No file was replaced. %s: cannot write its backup copy: File too large' % big
+    assert small.read_text() == 'old small\n' and big.read_text() == 'y' * 5000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['access', 'relay-domains']

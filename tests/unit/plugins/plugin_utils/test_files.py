@@ -56,3 +56,31 @@ def test_bad_arguments_are_named():
         file_differs(state(), b'bytes')
     with pytest.raises(AnsibleFilterError, match='host_state'):
         file_differs('not a dict', TEXT)
+
+
+@pytest.mark.parametrize('mode, kept', [('0600', '0600'), ('0644', '0644'), ('0640', '0640'), ('0664', '0644'),
+                                        ('0666', '0644'), ('0755', '0644'), ('2755', '0644'), ('4600', '0600')])
+def test_kept_attributes_of_an_existing_file(mode, kept):
+    """An existing file keeps its owner and group, and its mode less group/other write, execute and set-id bits,
+    whatever the defaults for a new file say."""
+    from ansible_collections.mailops.sendmail.plugins.plugin_utils._files import kept_attributes
+    assert kept_attributes(state(owner='root', group='smmsp', mode=mode), 'root', 'root', '0644') == dict(
+        owner='root', group='smmsp', mode=kept)
+
+
+@pytest.mark.parametrize('entry', [None, dict(exists=False), dict(exists=False, link=True), state(type='directory')])
+def test_kept_attributes_of_a_new_file_are_the_defaults(entry):
+    from ansible_collections.mailops.sendmail.plugins.plugin_utils._files import kept_attributes
+    assert kept_attributes(entry, 'root', 'smmsp', '644') == dict(owner='root', group='smmsp', mode='0644')
+    assert kept_attributes(entry) == dict(owner=None, group=None, mode=None)
+
+
+def test_a_kept_mode_that_differs_means_write():
+    """A group-writable file is rewritten to its kept mode: file_differs with the kept attributes says so."""
+    from ansible_collections.mailops.sendmail.plugins.plugin_utils._files import kept_attributes
+    current = state(group='smmsp', mode='0664')
+    want = kept_attributes(current, 'root', 'root', '0600')
+    assert file_differs(current, TEXT, want['owner'], want['group'], want['mode']) is True
+    current = state(group='smmsp', mode='0640')
+    want = kept_attributes(current, 'root', 'root', '0600')
+    assert file_differs(current, TEXT, want['owner'], want['group'], want['mode']) is False
