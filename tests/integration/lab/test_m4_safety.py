@@ -203,11 +203,20 @@ RELAY_FORMS = {
                                         '198.51.100.250', 'outsider.invalid', 'victim@victim.example.com'),
     'loose_relay_check': ({'features': ['loose_relay_check'], 'relay_domains': ['other.test']}, '198.51.100.250',
                           'outsider.invalid', 'victim%victim.example.com@other.test'),
+    'relay_local_from': ({'features': ['relay_local_from']}, '198.51.100.250', 'outsider.invalid',
+                         'victim@victim.example.com'),
+    'relay_mail_from': ({'features': ['relay_mail_from'], 'access': [{'key': 'From:friend@other.test', 'action': 'RELAY'}]},
+                        '198.51.100.250', 'outsider.invalid', 'victim@victim.example.com'),
 }
-BASELINES = {'loose_relay_check': {'relay_domains': ['other.test']}}
+# What the config without the refused form holds, where it is more than the role's defaults.
+BASELINES = {'loose_relay_check': {'relay_domains': ['other.test']},
+             'relay_mail_from': {'access': [{'key': 'From:friend@other.test', 'action': 'RELAY'}]}}
+# The envelope sender ($f) the relay decision reads, for the forms that judge by it: a sender of
+# mx1's own domain (class w, from its local-host-names), and one listed with From: RELAY.
+SENDERS = {'relay_local_from': 'anyone@example.test', 'relay_mail_from': 'friend@other.test'}
 
 
-def _bt(live, name: str, policy: dict, client_addr: str, client_name: str, rcpt: str) -> str:
+def _bt(live, name: str, policy: dict, client_addr: str, client_name: str, rcpt: str, sender: str = '<>') -> str:
     """sendmail -bt on the rendered config, with its own access and relay-domains, for one RCPT."""
     work = f'{SCRATCH}/{name}'
     access = ''.join(f"{e['key']}\t{e['action']}\n" for e in policy['access'])
@@ -221,7 +230,7 @@ def _bt(live, name: str, policy: dict, client_addr: str, client_name: str, rcpt:
     # The null sender, which sendmail accepts without a sender check (delay_checks runs
     # check_mail from check_rcpt), so the answer is the relay decision.
     script = (f'.D{{client_addr}}{client_addr}\n.D{{client_name}}{client_name}\n.D{{client_resolve}}OK\n'
-              f'.D{{daemon_flags}}\n.D{{mail_from}}<>\ncheck_rcpt <{rcpt}>\n')
+              f'.D{{daemon_flags}}\n.D{{mail_from}}<>\n.Df{sender}\ncheck_rcpt <{rcpt}>\n')
     return live.sh('mx1', f'cd {work} && printf %s {shlex.quote(script)} | /usr/sbin/sendmail -C sendmail.cf -bt',
                    check=False, timeout=180).stdout
 
@@ -235,8 +244,10 @@ def test_refused_relay_forms_would_relay_for_an_outsider(live, form):
     assert opened['errors'] == []
     baseline = policy_of(BASELINES.get(form, {}))
     assert baseline['errors'] == []
-    denied = _bt(live, f'{form}-base'.replace(' ', '_').replace(':', ''), baseline, client_addr, client_name, rcpt)
+    sender = SENDERS.get(form, '<>')
+    denied = _bt(live, f'{form}-base'.replace(' ', '_').replace(':', ''), baseline, client_addr, client_name, rcpt,
+                 sender)
     assert re.search(r'^check_rcpt\s+returns: \$# error .*Relaying denied', denied, re.M), denied
-    answer = _bt(live, form.replace(' ', '_').replace(':', ''), opened, client_addr, client_name, rcpt)
+    answer = _bt(live, form.replace(' ', '_').replace(':', ''), opened, client_addr, client_name, rcpt, sender)
     verdict = re.findall(r'^check_rcpt\s+returns: (.*)$', answer, re.M)
     assert verdict and '$# error' not in verdict[-1] and 'Relaying denied' not in answer, answer
