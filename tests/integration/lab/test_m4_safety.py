@@ -203,6 +203,10 @@ RELAY_FORMS = {
                                         '198.51.100.250', 'outsider.invalid', 'victim@victim.example.com'),
     'loose_relay_check': ({'features': ['loose_relay_check'], 'relay_domains': ['other.test']}, '198.51.100.250',
                           'outsider.invalid', 'victim%victim.example.com@other.test'),
+    # example.test's MX is mx1 ($j, so in class w), and example.test itself is left out of class w
+    # here (LOCAL_NAMES): only the MX makes it a relay destination.
+    'relay_based_on_MX': ({'features': ['relay_based_on_MX']}, '198.51.100.250', 'outsider.invalid',
+                          'victim@example.test'),
     'relay_local_from': ({'features': ['relay_local_from']}, '198.51.100.250', 'outsider.invalid',
                          'victim@victim.example.com'),
     'relay_mail_from': ({'features': ['relay_mail_from'], 'access': [{'key': 'From:friend@other.test', 'action': 'RELAY'}]},
@@ -214,18 +218,25 @@ BASELINES = {'loose_relay_check': {'relay_domains': ['other.test']},
 # The envelope sender ($f) the relay decision reads, for the forms that judge by it: a sender of
 # mx1's own domain (class w, from its local-host-names), and one listed with From: RELAY.
 SENDERS = {'relay_local_from': 'anyone@example.test', 'relay_mail_from': 'friend@other.test'}
+# Class w of the config under test, where it is not mx1's own local-host-names.
+LOCAL_NAMES = {'relay_based_on_MX': ['localhost']}
 
 
-def _bt(live, name: str, policy: dict, client_addr: str, client_name: str, rcpt: str, sender: str = '<>') -> str:
-    """sendmail -bt on the rendered config, with its own access and relay-domains, for one RCPT."""
+def _bt(live, name: str, policy: dict, client_addr: str, client_name: str, rcpt: str, sender: str = '<>',
+        local_names: list[str] | None = None) -> str:
+    """sendmail -bt on the rendered config, with its own access and relay-domains (and local-host-names
+    when given), for one RCPT."""
     work = f'{SCRATCH}/{name}'
     access = ''.join(f"{e['key']}\t{e['action']}\n" for e in policy['access'])
     relay = ''.join(f'{d}\n' for d in policy['relay_domains'])
+    cw = '' if local_names is None else (
+        f"printf %s {shlex.quote(''.join(n + chr(10) for n in local_names))} > local-host-names && "
+        f"sed -i 's#/etc/mail/local-host-names#{work}/local-host-names#' sendmail.cf && ")
     live.sh('mx1', f"rm -rf {work} && mkdir -p {work} && cd {work} && cat > sendmail.mc <<'MAILOPS_EOF'\n"
                    f"{render_mc(policy)}MAILOPS_EOF\n"
                    f"printf %s {shlex.quote(access)} > access && makemap hash access < access && "
                    f"printf %s {shlex.quote(relay)} > relay-domains && m4 sendmail.mc > sendmail.cf && "
-                   f"sed -i 's#/etc/mail/access#{work}/access#; s#/etc/mail/relay-domains#{work}/relay-domains#' "
+                   f"{cw}sed -i 's#/etc/mail/access#{work}/access#; s#/etc/mail/relay-domains#{work}/relay-domains#' "
                    'sendmail.cf')
     # The null sender, which sendmail accepts without a sender check (delay_checks runs
     # check_mail from check_rcpt), so the answer is the relay decision.
@@ -244,10 +255,10 @@ def test_refused_relay_forms_would_relay_for_an_outsider(live, form):
     assert opened['errors'] == []
     baseline = policy_of(BASELINES.get(form, {}))
     assert baseline['errors'] == []
-    sender = SENDERS.get(form, '<>')
+    sender, names = SENDERS.get(form, '<>'), LOCAL_NAMES.get(form)
     denied = _bt(live, f'{form}-base'.replace(' ', '_').replace(':', ''), baseline, client_addr, client_name, rcpt,
-                 sender)
+                 sender, names)
     assert re.search(r'^check_rcpt\s+returns: \$# error .*Relaying denied', denied, re.M), denied
-    answer = _bt(live, form.replace(' ', '_').replace(':', ''), opened, client_addr, client_name, rcpt, sender)
+    answer = _bt(live, form.replace(' ', '_').replace(':', ''), opened, client_addr, client_name, rcpt, sender, names)
     verdict = re.findall(r'^check_rcpt\s+returns: (.*)$', answer, re.M)
     assert verdict and '$# error' not in verdict[-1] and 'Relaying denied' not in answer, answer
