@@ -55,5 +55,9 @@ class ActionModule(ActionBase):
             var = 'sendmail_' + key
             if var in task_vars:
                 data[key] = self._resolve(task_vars[var])
-        result.update(changed=False, policy=policy_texts(build_policy(data)))
+        policy = build_policy(data)
+        result.update(changed=False, policy=policy_texts(policy))
+        if policy['secrets']:
+            # AuthInfo passwords in the access map: the result (the map as text) stays out of every log.
+            result['_ansible_no_log'] = True
         return result

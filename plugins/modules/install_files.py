@@ -67,6 +67,11 @@ options:
           - A command that must accept the new content before it replaces the file; C(%s) in it is the path of the
             temporary file. Runs without a shell.
         type: str
+      diff_hide:
+        description:
+          - A regular expression; lines of the old or new content that it matches are shown as a placeholder in
+            diff mode (for example C((?i)^AuthInfo:) for the passwords of an access map).
+        type: str
       post_command:
         description:
           - A command run right after this file's content was replaced, in the same call (for example rebuilding the
@@ -181,6 +186,7 @@ ARGUMENT_SPEC = dict(
                    mode=dict(type='raw'),
                    validate=dict(type='str'),
                    post_command=dict(type='str'),
+                   diff_hide=dict(type='str'),
                )),
     backup=dict(type='bool', default=False),
     backup_keep=dict(type='int', default=0),
@@ -229,12 +235,23 @@ def _file_args(module, entry, path):
                                                   mode=entry['mode']))
 
 
+def _hidden(text, pattern):
+    """``text`` with every line that ``pattern`` matches replaced by a placeholder."""
+    if not pattern:
+        return text
+    regex = re.compile(pattern)
+    return ''.join('(a line that holds a secret, not shown)\n' if regex.search(line) else line
+                   for line in text.splitlines(True))
+
+
 def _diff(entry, old, new, limit):
     diff = dict(before_header=entry['path'], after_header=entry['path'])
     if max(len(old or b''), len(new)) > limit:
         diff.update(before='', after='', dst_larger=limit)
     else:
-        diff.update(before=to_text(old or b'', errors='replace'), after=to_text(new, errors='replace'))
+        hide = entry.get('diff_hide')
+        diff.update(before=_hidden(to_text(old or b'', errors='replace'), hide),
+                    after=_hidden(to_text(new, errors='replace'), hide))
     return diff
 
 

@@ -67,6 +67,8 @@ def build_policy(data: Mapping | None) -> dict:
     errors.extend(_include_errors(merged['aliases'][0], merged['alias_files'][0], merged['alias_files'][1],
                                   opts.member_rules['file'] is None))
     errors.extend(access_cross_errors(merged['access'][0]))
+    # AuthInfo entries hold passwords: the role keeps the results and diffs that carry the map out of logs.
+    result['secrets'] = any(entry['key'][:9].lower() == 'authinfo:' for entry in result['access'])
     result['listen'] = _listen(data.get('listen'), errors)
     result['smart_host'] = _smart_host(data.get('smart_host'), errors)
     if mode == 'client' and not data.get('smart_host'):

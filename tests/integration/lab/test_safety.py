@@ -117,6 +117,27 @@ def test_check_diff_shows_changes_and_changes_nothing(live, tmp_path):
     assert live.rcpt_codes("outsider", "mx1", "preview@example.test") == [553]
 
 
+def test_authinfo_passwords_never_reach_the_output(live, tmp_path):
+    """An AuthInfo entry (a smart host's password) goes into the access map, which stays root's
+    0600, while neither --check --diff nor a real run with --diff -v prints the password."""
+    secret = "pw-" + live.token("s")
+    access = live.host_vars("mx1")["sendmail_host_access"] + [
+        {"key": "AuthInfo:relay.example.test", "action": f'"U:mailer" "P:{secret}" "M:PLAIN LOGIN"'}]
+    extra = {"sendmail_host_access": access}
+    try:
+        preview = live.converge("--check", "--diff", "-v", extra=extra, tmp_path=tmp_path)
+        run = live.converge("--diff", "-v", extra=extra, tmp_path=tmp_path)
+        for res in (preview, run):
+            assert secret not in res.stdout + res.stderr
+        assert "censored" in run.stdout
+        assert live.sh("mx1", f"grep -c -- '{secret}' /etc/mail/access").stdout.strip() == "1"
+        assert live.sh("mx1", "stat -c '%U %a' /etc/mail/access").stdout.split() == ["root", "600"]
+    finally:
+        gone = live.converge("--diff", "-v")
+    assert secret not in gone.stdout + gone.stderr
+    assert live.sh("mx1", f"grep -c -- '{secret}' /etc/mail/access", check=False).stdout.strip() == "0"
+
+
 def test_mail_in_flight_during_reconfiguration_is_delivered_once(live, tmp_path):
     n = 200
     token = live.token("flight")

@@ -173,3 +173,25 @@ def test_inline_vault_values_are_decrypted(tmp_path, ansible_json_env):
     policy = json.loads(proc.stdout)['plays'][0]['tasks'][0]['hosts']['localhost']['policy']
     assert policy['errors'] == []
     assert 'Connect:192.0.2.9\tRELAY\n' in policy['access_text']
+
+
+def test_a_policy_with_authinfo_passwords_stays_out_of_the_output(tmp_path, ansible_json_env):
+    """AuthInfo entries hold passwords: the action's result is censored (no_log), the next task can
+    still use it, and no output of ansible-playbook -vvv shows the password."""
+    secret = 'pw-7f3a91c2'
+    play = [{
+        'hosts': 'localhost', 'connection': 'local', 'gather_facts': False,
+        'vars': {'listen': LISTEN, 'sendmail_host_access': [
+            {'key': 'AuthInfo:relay.example.com', 'action': f'"U:mailer" "P:{secret}" "M:PLAIN"'}]},
+        'tasks': [dict(name='Action', register='merged', **POLICY_TASK),
+                  {'name': 'Use it', 'ansible.builtin.assert': {
+                      'that': ["merged.policy.secrets", f"'{secret}' in merged.policy.access_text"],
+                      'quiet': True}}],
+    }]
+    (tmp_path / 'play.yml').write_text(yaml.safe_dump(play, sort_keys=False))
+    env = dict(ansible_json_env(tmp_path), ANSIBLE_STDOUT_CALLBACK='default')
+    proc = subprocess.run([str(BIN / 'ansible-playbook'), '-vvv', '-i', 'localhost,', str(tmp_path / 'play.yml')],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert 'censored' in proc.stdout
+    assert secret not in proc.stdout + proc.stderr

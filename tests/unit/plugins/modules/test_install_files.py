@@ -257,6 +257,19 @@ def test_diff_of_a_file_with_bytes_that_are_not_utf8(tmp_path, capsys):
     assert result['diff'][0]['before'] == '# caf\ufffd\n'
 
 
+def test_diff_hides_the_lines_diff_hide_matches_in_old_and_new_content(tmp_path, capsys):
+    path = tmp_path / 'access'
+    path.write_text('Connect:10\tRELAY\nAuthInfo:old.example\t"U:a" "P:old-secret"\n')
+    new = 'Connect:10\tRELAY\nAuthinfo:new.example\t"U:a" "P:new-secret"\nConnect:11\tOK\n'
+    rc, result = run_module(capsys, [entry(path, new, diff_hide='(?i)^AuthInfo:')], _ansible_diff=True)
+    assert rc == 0, result
+    assert path.read_text() == new
+    diff = result['diff'][0]
+    assert 'old-secret' not in diff['before'] and 'new-secret' not in diff['after']
+    assert diff['before'].splitlines()[1] == diff['after'].splitlines()[1] == '(a line that holds a secret, not shown)'
+    assert diff['after'].endswith('Connect:11\tOK\n')
+
+
 def test_invalid_mode_is_refused_before_any_file_is_replaced(tmp_path, capsys):
     first, second = tmp_path / 'first', tmp_path / 'second'
     first.write_text('old first\n')

@@ -15,7 +15,7 @@ DEFAULT_ALIASES = [
 ]
 OUTPUT_KEYS = {'errors', 'access', 'relay_domains', 'local_host_names', 'virtusertable', 'aliases',
                'alias_files', 'alias_files_absent', 'dnsbl', 'listen', 'smart_host', 'features',
-               'defines', 'mc_extra_lines'}
+               'defines', 'mc_extra_lines', 'secrets'}
 
 # One valid entry per layered map, and the field that keys it.
 SAMPLES = {
@@ -55,8 +55,15 @@ def test_minimal_policy_is_valid_and_has_every_output_key():
     assert result['listen'] == [{'name': 'MTA', 'port': 25, 'addr': '127.0.0.1', 'family': 'inet', 'modifiers': '', 'raw': False,
                                  'options': 'Family=inet, Name=MTA, Port=25, Addr=127.0.0.1'}]
     assert result['smart_host'] == ''
-    for name in OUTPUT_KEYS - {'errors', 'aliases', 'listen', 'smart_host'}:
+    assert result['secrets'] is False
+    for name in OUTPUT_KEYS - {'errors', 'aliases', 'listen', 'smart_host', 'secrets'}:
         assert result[name] == [], name
+
+
+def test_authinfo_entries_mark_the_policy_as_holding_secrets():
+    entry = {'key': 'AuthInfo:relay.example.com', 'action': '"U:user" "P:s3cret"'}
+    assert run(access=[entry])['secrets'] is True
+    assert run(access=[entry], host_access=[{'key': 'AuthInfo:relay.example.com', 'state': 'absent'}])['secrets'] is False
 
 
 @pytest.mark.parametrize('data', [{}, None])
