@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import json
-import re
 from pathlib import Path
 
 import yaml
@@ -85,3 +84,21 @@ def ran_tasks(output: dict, host: str) -> list[tuple[str, dict]]:
     host did not run are left out)."""
     return [(task['task']['name'], task['hosts'][host])
             for play in output['plays'] for task in play['tasks'] if host in task['hosts']]
+
+
+# The outcome an example task must have: (status, {dotted path into the result: expected value}).
+def ok(**checks):
+    """The task passed (not changed, not skipped); each check is a dotted path into the result and its value."""
+    return ('ok', checks)
+
+
+def changed(**checks):
+    return ('changed', checks)
+
+
+def skipped():
+    return ('skipped', {})
+
+
+def failed(**checks):
+    return ('failed', checks)

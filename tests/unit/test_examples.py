@@ -31,7 +31,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'support'))
 
-from examples import (ROOT, fenced_languages, filter_examples, filter_examples_text, json_output,  # noqa: E402
+from examples import (ROOT, changed, failed, fenced_languages, filter_examples, filter_examples_text, json_output, ok, skipped,  # noqa: E402
                       markdown_yaml_blocks, module_examples, ran_tasks)
 
 from ansible_collections.mailops.sendmail.plugins.plugin_utils._policy import (  # noqa: E402
@@ -49,23 +49,6 @@ ALL_ASSERTIONS_PASSED = 'All assertions passed'
 README_ACCESS_TEXT = ('Connect:localhost.localdomain\tRELAY\nConnect:localhost\tRELAY\nConnect:127.0.0.1\tRELAY\n'
                       'From:spammer@bad.example\tERROR:"550 5.7.1 No spam here"\n')
 SENDMAIL_POLICY_ERRORS_COMMENT = re.compile(r'^# With\n(?P<input>(?:#   .*\n)+)# errors is\n(?P<errors>(?:#   .*\n)+)', re.M)
-
-
-def ok(**checks):
-    """The task passed (not changed, not skipped); each check is a dotted path into the result and its value."""
-    return ('ok', checks)
-
-
-def changed(**checks):
-    return ('changed', checks)
-
-
-def skipped():
-    return ('skipped', {})
-
-
-def failed(**checks):
-    return ('failed', checks)
 
 
 def _readme_layers():

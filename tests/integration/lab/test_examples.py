@@ -37,7 +37,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'support'))
 
-from examples import ROOT, filter_examples, json_output, module_examples, ran_tasks  # noqa: E402
+from examples import ROOT, changed, failed, filter_examples, json_output, module_examples, ok, ran_tasks, skipped  # noqa: E402
 
 ROLE_DEFAULTS = yaml.safe_load((ROOT / 'roles' / 'sendmail' / 'defaults' / 'main.yml').read_text())
 SERVER_LISTEN = yaml.safe_load((ROOT / 'roles' / 'sendmail' / 'vars' / 'main.yml').read_text())[
@@ -46,22 +46,6 @@ SAVED = '/root/examples-saved'
 ACCESS, ACCESS_DB, MC = '/etc/mail/access', '/etc/mail/access.db', '/etc/mail/sendmail.mc'
 RELAY_MSG = 'we do not relay'
 RELAY_MSG_DEFINE = '"550 we do not relay"'       # as sendmail's own default is written: code and text, quoted
-
-
-def ok(**checks):
-    return ('ok', checks)
-
-
-def changed(**checks):
-    return ('changed', checks)
-
-
-def skipped():
-    return ('skipped', {})
-
-
-def failed(**checks):
-    return ('failed', checks)
 
 
 def startswith(prefix):
