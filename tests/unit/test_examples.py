@@ -387,8 +387,14 @@ GRAMMAR_EXAMPLES = [
      'needs a user ("U:" or "I:") and a password ("P:")'),
     ('CIDR (`10.0.0.0/8`) does not exist in the access map: the error names the prefixes to use.',
      _access_entry('Connect:10.0.0.0/8', 'RELAY'), "CIDR is not supported by the access map; use the prefix 'Connect:10'"),
-    ('a public suffix there (`com`, `co.uk`, `github.io`, from the Public Suffix List) is an\nopen relay',
-     {'relay_domains': ['co.uk']}, "'co.uk' is a public suffix (Public Suffix List)"),
+    ('a single-label name or a public suffix there (`com`, `mailhub`, `co.uk`, `github.io`,\nfrom the Public Suffix '
+     'List) is an open relay', {'relay_domains': ['co.uk']}, "'co.uk' is a public suffix (Public Suffix List)"),
+    ('a single-label name or a public suffix there (`com`, `mailhub`, `co.uk`, `github.io`,\nfrom the Public Suffix '
+     'List) is an open relay', {'relay_domains': ['mailhub']}, "'mailhub' is a single-label (top-level) name"),
+    ('`$1`-`$9`, `$#`, `$*`, `$@` (which m4 would replace\nwith macro arguments) are refused',
+     {'defines': {'confSMTP_LOGIN_MSG': '$j ready $1'}}, "contains '$1', which m4 replaces with a macro argument"),
+    ('`addr` (an IP address, no `%scope`', {'listen': [{'name': 'MTA', 'addr': 'fe80::1%eth0'}]},
+     "addr 'fe80::1%eth0' must be a literal IPv4 or IPv6 address"),
     ('Domain names (a trailing dot is dropped, case is folded)', {'relay_domains': ['Example.ORG.']}, None),
     ('`error:nouser text`, `error:5.1.1:550 text`, `error:550 text`',
      {'virtusertable': [{'address': '@example.com', 'target': 'error:nouser text'},

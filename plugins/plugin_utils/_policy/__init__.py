@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._access import access_cross_errors
+from ._access import access_cross_errors, looks_like_authinfo
 from ._fqdn import fqdn_errors
 from ._grammar import _kind
 from ._layers import _MAP_SPECS, LAYERED_KEYS, _merge_map
@@ -68,7 +68,8 @@ def build_policy(data: Mapping | None) -> dict:
                                   opts.member_rules['file'] is None))
     errors.extend(access_cross_errors(merged['access'][0]))
     # AuthInfo entries hold passwords: the role keeps the results and diffs that carry the map out of logs.
-    result['secrets'] = any(entry['key'][:9].lower() == 'authinfo:' for entry in result['access'])
+    result['secrets'] = any(entry['key'][:9].lower() == 'authinfo:' or looks_like_authinfo(entry['action'])
+                            for entry in result['access'])
     result['listen'] = _listen(data.get('listen'), errors)
     result['smart_host'] = _smart_host(data.get('smart_host'), errors)
     if mode == 'client' and not data.get('smart_host'):

@@ -380,18 +380,27 @@ def _access_build(entry: Mapping, key: str, opts: _Options) -> tuple[Any, list[s
         return None, [f"'action' must be a string, got {_kind(action)}"]
     row, rest, _problem = _tag_of(key)
     row = row or _UNTAGGED
+    secret = row.name == 'AuthInfo' or looks_like_authinfo(action)
     if '\n' in action or '\r' in action or '\0' in action:
         # An AuthInfo value holds a password: never repeat it in a message.
-        shown = 'of this AuthInfo: entry' if row.name == 'AuthInfo' else repr(action)
+        shown = 'of this entry (AuthInfo tokens, not shown)' if secret else repr(action)
         return None, [f'the value {shown} contains a line break or NUL, which would start another map line']
     kind = 'address' if '@' in rest else 'host'
     problem = row.value(action, kind)
+    if problem and secret and row.name != 'AuthInfo':
+        # AuthInfo tokens under another (mistyped) tag: the other tag's message would quote the password.
+        problem = "the value is made of AuthInfo tokens (not shown here); an AuthInfo entry is keyed 'AuthInfo:host'"
     problems = [problem] if problem else []
     if action == 'RELAY' and not opts.allow_open_relay:
         opens = access_relay_problem(None if row is _UNTAGGED else row.name.lower(), rest)
         if opens:
-            problems.append(f'RELAY for {key!r} {opens}: it {OPEN_RELAY}')
+            problems.append(f'RELAY for {key!r}: {opens}: it {OPEN_RELAY}')
     return {'key': key, 'action': action}, problems
+
+
+def looks_like_authinfo(value: str) -> bool:
+    """Whether an access value is made of AuthInfo tokens ("U:user" "P:secret" ...), whatever its key."""
+    return bool(_AUTHINFO_TOKEN_RE.search(value))
 
 
 def access_cross_errors(entries: Mapping[str, tuple[tuple[str, int], dict]]) -> list[str]:

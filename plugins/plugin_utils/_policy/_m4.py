@@ -77,6 +77,8 @@ _CF_MACROS = frozenset('''
 # cf-internal names (_NAME_, _FFR_X, __HOST__) and the cf options (confNAME).
 _CF_MACRO_RE = re.compile(r'_[A-Za-z0-9_]*_[A-Za-z0-9_]*\Z|_[A-Z][A-Za-z0-9_]*\Z|conf[A-Z0-9_]+\Z')
 _WORD_RE = re.compile(r'[A-Za-z_][A-Za-z0-9_]*')
+# $1..$9, $#, $* and $@: what m4 substitutes in a macro's expansion.
+_M4_DOLLAR_RE = re.compile(r'\$[0-9#*@]')
 _BREAKERS = {'`': 'a backquote (`)', "'": "a single quote (')", '\n': 'a newline', '\r': 'a carriage return',
              '\0': 'a NUL character'}
 
@@ -124,6 +126,10 @@ def value_problem(text: str, commas: bool = True) -> str | None:
     if word:
         kind = 'an m4 builtin' if word in M4_BUILTINS else "a macro of sendmail's cf"
         return f"contains the word {word!r}, {kind} that m4 would run while it builds sendmail.cf"
+    dollar = _M4_DOLLAR_RE.search(text)
+    if dollar:
+        return (f'contains {dollar.group()!r}, which m4 replaces with a macro argument while it builds sendmail.cf '
+                '(sendmail macros such as $j or ${name} are fine)')
     if not commas and ',' in text:
         return 'contains a comma, which m4 would read as the start of another argument; give each argument separately'
     return _paren_problem(text)

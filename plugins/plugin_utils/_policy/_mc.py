@@ -54,16 +54,17 @@ def _endpoint(addr: str, port: int) -> str:
 def _listen_family(entry: Mapping, problems: list[str]) -> tuple[str | None, str | None]:
     """(family, canonical address) of a listen entry; the address defaults to the family's wildcard."""
     family, addr = entry.get('family'), entry.get('addr')
-    if family is not None and family not in _WILDCARDS:
+    if family is not None and (not isinstance(family, str) or family not in _WILDCARDS):
         problems.append(f"family {family!r} must be 'inet' or 'inet6' (a local socket is not a mail listener "
                         'the role can check)')
         return None, None
     if addr is None:
         family = family or 'inet'
         return family, _WILDCARDS[family]
-    ip = _ip(addr) if isinstance(addr, str) else None
+    ip = _ip(addr) if isinstance(addr, str) and '%' not in addr else None
     if ip is None:
-        problems.append(f'addr {addr!r} must be a literal IPv4 or IPv6 address (not a host name, no brackets)')
+        problems.append(f'addr {addr!r} must be a literal IPv4 or IPv6 address (not a host name, no brackets, '
+                        'no %scope)')
         return None, None
     found = 'inet' if ip.version == 4 else 'inet6'
     if family is not None and family != found:
@@ -112,6 +113,9 @@ def _listen_options(entry: Mapping, out: dict, problems: list[str]) -> None:
         else:
             parts.append(f'{key}={value}')
     out['options'] = ', '.join(parts)
+    problem = value_problem(out['options'])  # each field is checked above; this holds the whole line to it too
+    if problem:
+        problems.append(f'the DaemonPortOptions {out["options"]!r} {problem}')
 
 
 def _listen_entry(raw: Any, ref: str, errors: list[str]) -> dict | None:

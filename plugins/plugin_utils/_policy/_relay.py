@@ -40,6 +40,9 @@ RELAY_FEATURES = {
 _RELAY_MACROS = ('_PROMISCUOUS_RELAY_', '_RELAY_MX_SERVED_', '_RELAY_LOCAL_FROM_', '_RELAY_MAIL_FROM_',
                  '_LOOSE_RELAY_CHECK_')
 _EXTRA_FEATURE_RE = re.compile(r'FEATURE\(\s*`?\s*([A-Za-z_][A-Za-z0-9_]*)')
+# RELAY_DOMAIN(`a b') and a raw class R line (CRa b, C{R}a b) of the mc.
+_EXTRA_RELAY_DOMAIN_RE = re.compile(r'RELAY_DOMAIN\(([^)]*)\)')
+_EXTRA_CLASS_R_RE = re.compile(r'\s*C(?:R|\{R\})\s*(.*)')
 
 # Keys that match every client or destination in the access map.
 _EVERYTHING = frozenset(('', '0', '0.0.0.0', '*', '.'))
@@ -69,6 +72,9 @@ def public_suffix_problem(name: str) -> str | None:
     if psl is None:
         return ('needs the Python package publicsuffixlist on the controller to judge whether relaying '
                 'for this domain relays for everyone (pip install publicsuffixlist)')
+    if '.' not in name:
+        return (f'{name!r} is a single-label (top-level) name: relaying for it relays for every domain '
+                'under it')
     if psl.is_public(name):
         return (f'{name!r} is a public suffix (Public Suffix List): relaying for it relays for every '
                 'domain registered under it')
@@ -122,4 +128,14 @@ def extra_line_problem(line: str) -> str | None:
     for macro in _RELAY_MACROS:
         if macro in line:
             return f'sets {macro}, the cf-internal flag of a feature that relays for anyone'
+    if 'RELAY_DOMAIN_FILE' in line:
+        return ('adds a file to class R that the role cannot judge; list the domains in sendmail_relay_domains, '
+                'which judges each one')
+    names = [name for args in _EXTRA_RELAY_DOMAIN_RE.findall(line) for name in args.replace(',', ' ').split()]
+    class_r = _EXTRA_CLASS_R_RE.match(line)
+    names += class_r.group(1).split() if class_r else []
+    for name in (name.strip("`'") for name in names):
+        problem = relay_domain_problem(name)
+        if problem:
+            return f'adds {name!r} to class R (relay-domains): {problem}'
     return None

@@ -44,7 +44,7 @@ CORPUS = [
     '__file__', 'undefine(MAILER)', 'MAILER(prog)', 'FEATURE(promiscuous_relay)', '_PROMISCUOUS_RELAY_',
     'confPRIVACY_FLAGS', 'lower', 'translit(abc, a, b)', 'a)b', '(a', 'a,b', 'a, (b, c)', 'x#y ) z',
     'eval(1+1)', 'format(%s, x)', 'index(abc, b)', 'shift(a, b)', 'len(x)', '$&{client_addr}', 'plain text',
-    'Rejected (see list, section 2)', 'x\ny', 'x\x00y',
+    'Rejected (see list, section 2)', 'x\ny', 'x\x00y', f'fe80::1%esyscmd(touch {CANARY})', '$1 $# $* $@',
 ]
 
 
@@ -58,6 +58,7 @@ def _contexts(value):
         'smart host': {'smart_host': value},
         'listen name': {'listen': [{'name': value, 'port': 25, 'addr': '0.0.0.0'}]},
         'listen filters': {'listen': [{'name': 'MTA-v4', 'port': 25, 'addr': '0.0.0.0', 'input_mail_filters': value}]},
+        'listen addr': {'listen': [{'name': 'MTA-v6', 'port': 25, 'addr': value}]},
     }
 
 
@@ -133,6 +134,8 @@ def test_no_mc_value_runs_as_m4_code(live):
     for context, data in _contexts(PLACEHOLDER).items():
         if context == 'dnsbl zone':
             data = {'dnsbl': [{'zone': f'{PLACEHOLDER}.example.net'}]}
+        if context == 'listen addr':
+            data = {'listen': [{'name': 'MTA-v6', 'port': 25, 'addr': '::1'}]}
         policy = policy_of(data)
         assert policy['errors'] == [], (context, policy['errors'])
         mcs[f'base-{context.replace(" ", "-")}'] = render_mc(policy)
@@ -143,6 +146,8 @@ def test_no_mc_value_runs_as_m4_code(live):
     for value in (f'esyscmd(touch {CANARY})', 'include(/etc/shadow)', "a', `b", 'dnl', '_PROMISCUOUS_RELAY_'):
         for context in ('define value', 'feature argument', 'smart host', 'listen name', 'dnsbl zone'):
             assert (context, value) in refused, (context, value)
+    assert ('listen addr', f'fe80::1%esyscmd(touch {CANARY})') in refused
+    assert ('define value', '$1 $# $* $@') in refused
     # ... and the client-visible texts keep commas, parentheses and any word, as data.
     for value in ('include(/etc/shadow)', f'esyscmd(touch {CANARY})', 'Rejected (see list, section 2)',
                   '$&{client_addr}', 'a,b', 'MAILER(prog)'):

@@ -64,6 +64,11 @@ def test_authinfo_errors_never_show_the_password():
     for value in ['"U:user" "P:s3cret-pw"\nx RELAY', 'U:user P:s3cret-pw', '"U:a" "U:b" "P:s3cret-pw"']:
         error = only_error(access=[{'key': 'AuthInfo:relay.example.com', 'action': value}])
         assert 's3cret-pw' not in error and error.startswith("sendmail_access[0] (key 'AuthInfo:relay.example.com'): ")
+    # under a mistyped tag or an untagged key the value is not shown either
+    for key in ['AuthInf:relay.example.com', 'relay.example.com', 'Connect:relay.example.com', 'ClientRate:']:
+        errors = run(access=[{'key': key, 'action': '"U:bob" "P:s3cret-pw"'}])['errors']
+        assert errors and not any('s3cret-pw' in error for error in errors), errors
+        assert any('made of AuthInfo tokens' in error for error in errors), errors
 
 
 def test_citag_entries_need_a_tls_entry_that_names_them():
@@ -185,8 +190,9 @@ OPEN_RELAY_KEYS = {
     'Connect:IPv6:::ffff': 'matches every IPv4 client on an IPv6 socket (sendmail writes them as IPv6:::ffff:a.b.c.d)',
     'Connect:IPv6:0:0:0:0:0:ffff': 'matches every IPv4 client on an IPv6 socket',
     'Connect:IPv6:0:0': 'matches every IPv4 client on an IPv6 socket',
-    'com': "'com' is a public suffix (Public Suffix List): relaying for it relays for every domain registered under it",
-    'To:com': "'com' is a public suffix", 'Connect:net': "'net' is a public suffix",
+    'com': "'com' is a single-label (top-level) name: relaying for it relays for every domain under it",
+    'To:com': "'com' is a single-label (top-level) name", 'Connect:net': "'net' is a single-label (top-level) name",
+    'To:mailhub': "'mailhub' is a single-label (top-level) name",
     'To:co.uk': "'co.uk' is a public suffix", 'Connect:github.io': "'github.io' is a public suffix",
     'To:CO.UK': "'co.uk' is a public suffix",
 }
@@ -195,7 +201,7 @@ OPEN_RELAY_KEYS = {
 @pytest.mark.parametrize('key', OPEN_RELAY_KEYS)
 def test_relay_for_everyone_is_refused(key):
     error = only_error(group_access=[{'key': key, 'action': 'RELAY'}])
-    assert error.startswith(f'sendmail_group_access[0] (key {key!r}): RELAY for {key!r} {OPEN_RELAY_KEYS[key]}')
+    assert error.startswith(f'sendmail_group_access[0] (key {key!r}): RELAY for {key!r}: {OPEN_RELAY_KEYS[key]}')
     assert error.endswith(': it would make the server an open relay; set sendmail_allow_open_relay: true to accept')
 
 
@@ -244,8 +250,8 @@ def test_domain_names_refused_with_a_reason(name, value, why):
 
 
 @pytest.mark.parametrize('value, why', [
-    ('com', "'com' is a public suffix (Public Suffix List): relaying for it relays for every domain registered under it"),
-    ('mail', "'mail' is a public suffix"), ('co.uk', "'co.uk' is a public suffix"),
+    ('com', "'com' is a single-label (top-level) name: relaying for it relays for every domain under it"),
+    ('mail', "'mail' is a single-label (top-level) name"), ('co.uk', "'co.uk' is a public suffix (Public Suffix List)"),
     ('github.io', "'github.io' is a public suffix"), ('*', 'matches every client or destination'),
     ('.', 'matches every client or destination'),
 ])

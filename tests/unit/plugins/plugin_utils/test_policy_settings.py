@@ -69,7 +69,7 @@ def test_listen_must_be_a_list():
     ({'name': 'MTA', 'port': 'imap', 'addr': '127.0.0.1'}, "port 'imap' must be 1-65535"),
     ({'name': 'MTA', 'port': True, 'addr': '127.0.0.1'}, 'port True must be 1-65535'),
     ({'name': 'MTA', 'port': 25, 'addr': 'localhost'},
-     "addr 'localhost' must be a literal IPv4 or IPv6 address (not a host name, no brackets)"),
+     "addr 'localhost' must be a literal IPv4 or IPv6 address (not a host name, no brackets, no %scope)"),
     ({'name': 'MTA', 'port': 25, 'addr': '[::1]'}, "addr '[::1]' must be a literal IPv4 or IPv6 address"),
     ({'name': 'MTA', 'port': 25, 'addr': '256.0.0.1'}, "addr '256.0.0.1' must be a literal"),
     ({'name': 'MTA', 'port': '\u0663', 'addr': '127.0.0.1'}, "port '\u0663' must be 1-65535"),
@@ -79,6 +79,9 @@ def test_listen_must_be_a_list():
     ({'name': 'MTA', 'port': 25, 'addr': '127.0.0.1', 'family': 'inet6'},
      "addr '127.0.0.1' is an inet address but family is 'inet6'"),
     ({'name': 'MTA', 'family': 'local'}, "family 'local' must be 'inet' or 'inet6'"),
+    ({'name': 'MTA', 'family': ['inet']}, "family ['inet'] must be 'inet' or 'inet6'"),
+    ({'name': 'MTA', 'addr': 'fe80::1%esyscmd(id)'}, "addr 'fe80::1%esyscmd(id)' must be a literal IPv4 or IPv6 address"),
+    ({'name': 'MTA', 'addr': 'fe80::1%eth0'}, "addr 'fe80::1%eth0' must be a literal IPv4 or IPv6 address"),
     ({'name': 'MTA', 'modifiers': 'Ez'}, "modifiers 'Ez': unknown letters 'z' (sendmail knows A C E O S a b c f s u)"),
     ({'name': 'MTA', 'modifiers': ''}, 'modifiers must be a string of letters such as "Ea", got \'\''),
     ({'name': 'MTA', 'listen': -1}, 'listen must be a whole number >= 0, got -1'),
@@ -247,6 +250,8 @@ def test_documented_defines_accepted(name, value):
                               'which would end the m4 quoting in sendmail.mc'),
     ({'confTO_IDENT': 'x dnl y'}, "sendmail_defines['confTO_IDENT']: value 'x dnl y' contains the word 'dnl', "
                                   'an m4 builtin that m4 would run while it builds sendmail.cf'),
+    ({'confSMTP_LOGIN_MSG': '$j ready $1'}, "sendmail_defines['confSMTP_LOGIN_MSG']: value '$j ready $1' contains '$1', "
+                                            'which m4 replaces with a macro argument while it builds sendmail.cf'),
     ({'confTO_IDENT': '0s)'}, "sendmail_defines['confTO_IDENT']: value '0s)' has a ')' without its '(' "
                               '(m4 would end the macro call there)'),
     (['confX'], 'sendmail_defines: must be a mapping of name to value, got a list'),
@@ -267,6 +272,10 @@ def test_daemon_options_of_raw_lines_join_the_listen_entries_for_the_check():
     ]
 
 
+def test_mc_extra_lines_relaying_for_named_domains_are_fine():
+    assert run(mc_extra_lines=["RELAY_DOMAIN(`example.org other.example')dnl", 'CR example.net'])['errors'] == []
+
+
 def test_mc_extra_lines_pass_through():
     lines = ["define(`confFOO', `bar')dnl", 'LOCAL_RULESETS', "MAILER(`local')dnl"]
     result = run(mc_extra_lines=lines)
@@ -283,7 +292,8 @@ def test_mc_extra_lines_refuse_newlines_and_non_strings():
 
 @pytest.mark.parametrize('line', [
     "FEATURE(`promiscuous_relay')dnl", 'FEATURE( relay_based_on_MX )', "define(`_PROMISCUOUS_RELAY_', `1')dnl",
-    "FEATURE(`relay_mail_from', `domain')dnl",
+    "FEATURE(`relay_mail_from', `domain')dnl", "RELAY_DOMAIN(`com')dnl", "RELAY_DOMAIN(`example.org co.uk')dnl",
+    'CR github.io', 'C{R}example.org mailhub', "RELAY_DOMAIN_FILE(`/etc/mail/more-relays')dnl",
 ])
 def test_mc_extra_lines_that_open_the_relay_need_the_opt_in(line):
     error = only_error(mc_extra_lines=[line])
