@@ -405,15 +405,14 @@ def looks_like_authinfo(value: str) -> bool:
 
 def access_cross_errors(entries: Mapping[str, tuple[tuple[str, int], dict]]) -> list[str]:
     """Entries whose tag is not sendmail's but an issuer-DN tag that no TLS entry names with CITag:."""
+    rows = [(ref, entry, _tag_of(entry['key'])[0]) for ref, entry in entries.values()]
     named = set()
-    for _ref, entry in entries.values():
-        row = _tag_of(entry['key'])[0]
+    for _ref, entry, row in rows:
         if row is not None and row.value is _tls_value:
             named.update(tag.lower() for tag in re.findall(r'CITag:([A-Za-z][A-Za-z0-9_]*)', entry['action']))
     errors = []
-    for (var, index), entry in entries.values():
-        tag, _rest = _split_tag(entry['key'])
-        if _tag_of(entry['key'])[0] is _CITAG and tag not in named:
+    for (var, index), entry, row in rows:
+        if row is _CITAG and _split_tag(entry['key'])[0] not in named:
             errors.append(f"{var}[{index}] (key {entry['key']!r}): unknown tag '{entry['key'].split(':')[0]}:' "
                           f"(sendmail's tags: {_TAG_NAMES}; a tag of your own is a CITag: named by a "
                           'TLS_Srv:/TLS_Clt:/TLS_Rcpt: entry)')

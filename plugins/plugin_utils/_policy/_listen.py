@@ -63,9 +63,11 @@ def check_listen(listen: list | None, ss_lines: list[str] | str | None) -> list[
         if port is None or not isinstance(item.get('addr'), str):
             errors.append(f'sendmail_listen[{index}]: not a validated listen entry (name, port, addr): {item!r}')
             continue
-        # M=O: sendmail carries on without a socket it cannot open, so it may be missing.
-        optional = 'O' in (item.get('modifiers') or '')
-        expected[(_normal_addr(item['addr']), port)] = 'sendmail_mc_extra_lines' if item.get('raw') else optional
+        # Where the entry came from, and whether it may be missing (M=O of a listen entry: sendmail
+        # carries on without a socket it cannot open).
+        source = 'sendmail_mc_extra_lines' if item.get('raw') else 'sendmail_listen'
+        optional = not item.get('raw') and 'O' in (item.get('modifiers') or '')
+        expected[(_normal_addr(item['addr']), port)] = (source, optional)
     if isinstance(ss_lines, str):
         ss_lines = ss_lines.splitlines()
     actual = {}
@@ -78,9 +80,8 @@ def check_listen(listen: list | None, ss_lines: list[str] | str | None) -> list[
         if addr == '*':  # a dual-stack IPv6 wildcard (older ss: the IPv4 one)
             addr = '0.0.0.0' if ('0.0.0.0', port) in expected and ('::', port) not in expected else '::'
         actual[(addr, port)] = None
-    errors += [f"sendmail does not listen on {_endpoint(*key)} (configured in "
-               f"{where if isinstance(where, str) else 'sendmail_listen'})"
-               for key, where in expected.items() if key not in actual and where is not True]
+    errors += [f'sendmail does not listen on {_endpoint(*key)} (configured in {source})'
+               for key, (source, optional) in expected.items() if key not in actual and not optional]
     errors += [f'sendmail listens on {_endpoint(*key)}, which sendmail_listen does not configure'
                for key in actual if key not in expected]
     return errors

@@ -319,11 +319,16 @@ def _list_path_problem(path: str) -> str | None:
     return None
 
 
+def _normal_path(path: str) -> str:
+    """One spelling per file: normpath, and no leading '//' (which normpath keeps)."""
+    return posixpath.normpath(path).replace('//', '/')
+
+
 def _alias_file_key(path: str) -> tuple[str, str | None]:
     problem = _path_problem(path)
     if problem is not None:
         return path, problem
-    norm = posixpath.normpath(path).replace('//', '/')
+    norm = _normal_path(path)
     return norm, _list_path_problem(norm)
 
 
@@ -364,7 +369,7 @@ def _include_errors(aliases: Mapping[str, tuple[tuple[str, int], dict]], declare
         for member in alias['members']:
             if not member.startswith(':include:'):
                 continue
-            path = posixpath.normpath(member[9:]).replace('//', '/')
+            path = _normal_path(member[9:])
             if path in removed:
                 reason = 'includes a file that sendmail_alias_files removes (state: absent)'
             elif path not in declared and not allow_files:

@@ -393,9 +393,8 @@ def _mc_extra_lines(value: Any, allow_open_relay: bool, errors: list[str]) -> li
         elif '\n' in line or '\r' in line:
             errors.append(f'sendmail_mc_extra_lines[{index}] ({line!r}): contains a newline; '
                           'give each line as its own list item')
-        elif not allow_open_relay and extra_line_problem(line):
-            errors.append(f'sendmail_mc_extra_lines[{index}] ({line!r}): {extra_line_problem(line)}: '
-                          f'it {OPEN_RELAY}')
+        elif not allow_open_relay and (problem := extra_line_problem(line)):
+            errors.append(f'sendmail_mc_extra_lines[{index}] ({line!r}): {problem}: it {OPEN_RELAY}')
         else:
             lines.append(line)
     return lines

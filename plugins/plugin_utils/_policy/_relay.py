@@ -17,6 +17,7 @@ package ships it (ICANN and private sections, so hosting suffixes count too).
 
 from __future__ import annotations
 
+import functools
 import re
 
 try:
@@ -45,22 +46,18 @@ _EXTRA_RELAY_DOMAIN_RE = re.compile(r'RELAY_DOMAIN\(([^)]*)\)')
 _EXTRA_CLASS_R_RE = re.compile(r'\s*C(?:R|\{R\})\s*(.*)')
 
 # Keys that match every client or destination in the access map.
-_EVERYTHING = frozenset(('', '0', '0.0.0.0', '*', '.'))
+_EVERYTHING = frozenset(('0', '0.0.0.0', '*', '.'))
 # sendmail writes an IPv4 client on an IPv6 socket as IPv6:::ffff:a.b.c.d (or, spelled out,
 # 0:0:0:0:0:ffff:a.b.c.d) and looks up ever shorter prefixes of it: a key that is a prefix of
 # these texts matches every IPv4 client.
 _MAPPED_FORMS = ('::ffff:', '0:0:0:0:0:ffff:')
 _LOCAL_NAMES = frozenset(('localhost', 'localhost.localdomain'))
 
-_PSL = []
 
-
+@functools.lru_cache(maxsize=None)
 def _public_suffix_list():
-    if PublicSuffixList is None:
-        return None
-    if not _PSL:
-        _PSL.append(PublicSuffixList())
-    return _PSL[0]
+    """The list, read once per process (None without the package)."""
+    return None if PublicSuffixList is None else PublicSuffixList()
 
 
 def public_suffix_problem(name: str) -> str | None:
@@ -97,13 +94,11 @@ def access_relay_problem(tag: str | None, rest: str) -> str | None:
     if tag not in (None, 'connect', 'to'):
         return None
     low = rest.lower()
-    if low in _EVERYTHING or '/0' in low:
+    if not low or '/0' in low:
         return 'matches every client or destination'
-    if low.startswith('ipv6:'):
-        return _ipv6_opens(rest[5:])
-    if low.startswith('[') or '@' in low or low.replace('.', '').isdigit():
-        return None  # a host literal, an address or an IPv4 network
-    return public_suffix_problem(low)
+    if low.startswith('[') or '@' in low:
+        return None  # a host literal or an address
+    return relay_domain_problem(low)  # a network or a domain: judged as class R judges it
 
 
 def relay_domain_problem(name: str) -> str | None:

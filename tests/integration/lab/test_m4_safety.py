@@ -110,8 +110,6 @@ def _literal(context: str, value: str, policy: dict) -> str:
     """The text the value must appear as in sendmail.cf."""
     if context == 'dnsbl message':
         return policy['dnsbl'][0]['mc'][2:-2]
-    if context == 'listen filters':
-        return value
     return value
 
 
