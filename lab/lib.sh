@@ -5,11 +5,14 @@
 LAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export LAB_ROOT
 export CONTAINERS_CONF="${CONTAINERS_CONF:-$LAB_ROOT/lab/containers.conf}"
-LAB_IMAGE="${LAB_IMAGE:-localhost/mailops-lab:bookworm}"
+LAB_IMAGE="${LAB_IMAGE:-localhost/mailops-lab-ssh:bookworm}"
 LAB_SUITE="${LAB_SUITE:-bookworm}"
 # Packages baked into the offline image. The role still declares and installs
 # what it needs; with them present its apt task is a no-op and needs no mirror.
-LAB_PACKAGES="python3,python3-apt,python3-dnspython,sendmail,sendmail-bin,sendmail-cf,m4,make,procps,iproute2,rsyslog,nsd,bsd-mailx,ca-certificates"
+LAB_PACKAGES="python3,python3-apt,python3-dnspython,sendmail,sendmail-bin,sendmail-cf,m4,make,procps,iproute2,rsyslog,nsd,bsd-mailx,ca-certificates,openssh-server,sudo"
+# Ansible reaches lab hosts as production does: ssh as this unprivileged user, then
+# sudo (become). lab/inventory/group_vars/all.yml names the same user (ansible_user).
+LAB_USER=deploy
 
 lab_mirror() {
     # The Debian mirror this machine itself uses (deb822 or one-line format).
@@ -22,6 +25,14 @@ lab_mirror() {
 }
 
 lab_image_id() {
-    # A short fingerprint of the image recipe: a changed recipe builds a new image.
-    printf '%s %s' "$LAB_SUITE" "$LAB_PACKAGES" | sha256sum | cut -c1-12
+    # A short fingerprint of the image recipe (suite, packages, user, image.sh itself):
+    # a changed recipe builds a new image.
+    { printf '%s %s %s\n' "$LAB_SUITE" "$LAB_PACKAGES" "$LAB_USER"; cat "$LAB_ROOT/lab/image.sh"; } | sha256sum | cut -c1-12
+}
+
+lab_ssh_dir() {
+    # Per-lab ssh material, made by lab.sh up and removed by lab.sh down (never in the
+    # repository): the key pair, known_hosts filled from the hosts themselves, and
+    # the ControlPersist sockets. The inventory (group_vars/all.yml) uses the same path.
+    echo "$HOME/.cache/mailops-lab/$1"
 }
