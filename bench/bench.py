@@ -21,7 +21,7 @@ every case of one round alike; the table shows medians and ratios of medians):
                with podman exec, (d) a per-entry lineinfile loop (1,000 entries)
                targets: a <= 1.3 b, a <= 15 c, per entry a >= 300x faster than d
   4  memory    peak RSS of the controller (ansible-playbook, its workers and the
-               podman clients they run) during case 3, and of sendmail on bigmx
+               ssh clients they run) during case 3, and of sendmail on bigmx
   5  dns       bench/dns_bench.py --json: mx_verify on 2,000 domains / a bare
                sequential dnspython loop against the same NSD        target <= 2x
 
@@ -32,7 +32,7 @@ Environment: BENCH_RUNS (default 3), BENCH_QUICK=1 (smoke run: 1 and 5 hosts,
 500-entry maps, 20 lineinfile entries, 200 DNS domains), BENCH_MAP_ENTRIES,
 BENCH_LINEINFILE_ENTRIES, BENCH_DNS_DOMAINS, BENCH_PROFILE=0 (skip the profiles),
 BENCH_CASES=fleet,dns (run only these of noop, maps, lineinfile, fleet, transport, memory, dns,
-profiles; transport re-runs the 1- and 20-host re-converge with a podman exec per command).
+profiles; transport re-runs the 1- and 20-host re-converge with an ssh connection per command).
 The fleet rows also show the CPU the whole machine spent per run: spread over its
 CPUs, that is the least time the 20 hosts can take ("floor"), whatever Ansible does.
 Results: a table on stdout, JSON and every command's log under bench/results/.
@@ -56,7 +56,6 @@ BENCH = REPO / 'bench'
 RESULTS = BENCH / 'results'
 LAB = os.environ.get('MAILOPS_LAB', 'bench')
 BASE = int(os.environ.get('MAILOPS_LAB_BASE', '96'))
-LAB_IMAGE = os.environ.get('LAB_IMAGE', 'localhost/mailops-lab:bookworm')
 LAB_DOMAIN = 'example.test'
 PREFIX = '198.51.100'
 INVENTORY = ['-i', 'lab/inventory', '-i', 'bench/inventory']
@@ -258,15 +257,9 @@ def podman(*args, check=True, label=None):
 # --------------------------------------------------------------------------
 
 def recreate(hosts):
-    """Fresh containers for hosts (same options as lab/lab.sh up), in place of the old ones."""
-    names = ['%s-%s' % (LAB, h) for h in hosts]
-    podman('rm', '-f', '-t', '0', *names, label='recreate-rm-' + '-'.join(hosts))
-    for host in hosts:
-        ip = '%s.%d' % (PREFIX, BASE + FLEET_OFFSET[host])
-        podman('run', '-d', '--name', '%s-%s' % (LAB, host), '--hostname', '%s.%s' % (host, LAB_DOMAIN),
-               '--network', '%s-net' % LAB, '--ip', ip, '--dns', '%s.%d' % (PREFIX, BASE + 2),
-               '--dns-search', LAB_DOMAIN, '--label', 'mailops.lab=%s' % LAB, '--cap-add', 'NET_ADMIN',
-               LAB_IMAGE, label='recreate-run-' + host)
+    """Fresh containers for hosts (lab/lab.sh host: the same options, key and known_hosts as lab.sh up)."""
+    run('recreate-' + '-'.join(hosts[:1] + hosts[-1:]), ['bash', 'lab/lab.sh', 'host']
+        + ['%s=%d' % (h, FLEET_OFFSET[h]) for h in hosts])
 
 
 def map_data(entries):
@@ -466,10 +459,10 @@ def main():
         reconv = site('reconv%d' % size, True, label='reconverge')
         say('  2: %2d host(s): converge %.1f s, re-converge %.1f s' % (size, conv.wall, reconv.wall))
         if 'transport' in CASES and size in (1, max(FLEET_SIZES)):
-            # The same re-converge with a podman exec per command (the transport before sessions were kept).
+            # The same re-converge with an ssh connection per command (no ControlPersist master).
             direct = site('reconv%d_direct' % size, True, label='reconverge-direct',
-                          env_extra={'ANSIBLE_PODMAN_CONTROL_PERSIST': '0'})
-            say('  2: %2d host(s): re-converge with a podman exec per command %.1f s' % (size, direct.wall))
+                          extra=['-e', json.dumps({'ansible_ssh_args': '-o ControlMaster=no'})])
+            say('  2: %2d host(s): re-converge with an ssh connection per command %.1f s' % (size, direct.wall))
 
     for rnd in range(1, RUNS + 1):
         state['rnd'] = rnd
@@ -617,7 +610,7 @@ def report(config, times, extra, memory, dns, profiles, expect, elapsed, failure
             if extra.get(key + '_machine_cpu_s') and extra.get('reconv%d_machine_cpu_s' % size):
                 cpu_note = ', %.1f vs %.1f CPU-s' % (median(extra[key + '_machine_cpu_s']),
                                                      median(extra['reconv%d_machine_cpu_s' % size]))
-            row('2 re-converge, %d host%s: a podman exec per command vs sessions kept' % (size, 's' if size > 1 else ''),
+            row('2 re-converge, %d host%s: an ssh connection per command vs ControlPersist' % (size, 's' if size > 1 else ''),
                 '%.1f s vs %.1f s%s' % (m[key], m['reconv%d' % size], cpu_note),
                 '%.2fx' % (m[key] / m['reconv%d' % size]))
     entries = map_entries * 3

@@ -12,8 +12,6 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/setup.sh
 . scripts/setup.sh
 export MAILOPS_LAB="${MAILOPS_LAB:-bench}" MAILOPS_LAB_BASE="${MAILOPS_LAB_BASE:-96}"
-LAB_IMAGE=$(bash -c '. lab/lib.sh; echo "$LAB_IMAGE"')
-export LAB_IMAGE
 # ns1 (DNS), mx1 (case 1), outsider (relay probes), fleet01..fleet20 (case 2), bigmx (case 3).
 hosts=(ns1=2 mx1=3 outsider=7 bigmx=29)
 for i in $(seq 1 20); do hosts+=("$(printf 'fleet%02d=%d' "$i" $((8 + i)))"); done

@@ -1,4 +1,4 @@
-"""Every module, filter and connection of the collection documents itself: ansible-doc renders
+"""Every module and filter of the collection documents itself: ansible-doc renders
 it, and a module's documented options match its argument_spec (the part of
 ansible-test's validate-modules that can run here)."""
 
@@ -76,15 +76,6 @@ def test_every_filter_is_documented():
     assert sorted(k.rsplit(".", 1)[1] for k in docs) == FILTERS
     for name, doc in docs.items():
         assert doc["doc"]["description"] and doc["examples"].strip() and doc["return"], name
-
-
-def test_the_connection_plugin_is_documented_and_pipelines():
-    docs = _doc("connection", ["podman_exec"])
-    doc = docs["mailops.sendmail.podman_exec"]["doc"]
-    assert doc["description"] and docs["mailops.sendmail.podman_exec"]["examples"].strip()
-    assert {"remote_addr", "remote_user", "podman_executable", "pipelining"} <= set(doc["options"])
-    from ansible_collections.mailops.sendmail.plugins.connection.podman_exec import Connection
-    assert Connection.has_pipelining is True
 
 
 def test_role_argument_specs_cover_every_default():

@@ -80,11 +80,7 @@ def fresh_mx2(live):
     """mx2 as a fresh Debian host: a lab container whose sendmail, m4, make, rsyslog and python3-apt are
     purged (offline: dpkg only) and /etc/mail gone."""
     name = live.container("mx2")
-    subprocess.run(["podman", "rm", "-f", "-t", "0", name], capture_output=True, env=live.env)
-    subprocess.run(["podman", "run", "-d", "--name", name, "--hostname", "mx2.example.test",
-                    "--network", f"{live.name}-net", "--ip", live.ip("mx2"), "--dns", live.ip("ns1"),
-                    "--dns-search", "example.test", "--label", f"mailops.lab={live.name}", "--cap-add", "NET_ADMIN",
-                    "localhost/mailops-lab:bookworm"], check=True, capture_output=True, env=live.env)
+    live.lab("host", "mx2=4")
     try:
         live.sh("mx2", "DEBIAN_FRONTEND=noninteractive apt-get purge -y -q sendmail sendmail-bin sendmail-cf "
                        "sendmail-base sensible-mda m4 make rsyslog python3-apt >/dev/null 2>&1; "
