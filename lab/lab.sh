@@ -64,14 +64,19 @@ lab_ssh_keys() {
 
 lab_host() {
     # (Re)create one host: container, authorized key, its host key in known_hosts.
-    local short=${1%%=*} offset=${1#*=} ip name key=
+    local short=${1%%=*} offset=${1#*=} ip name mac key=
     ip="$LAB_PREFIX.$((MAILOPS_LAB_BASE + offset))"
     name="$MAILOPS_LAB-$short"
+    # A MAC address fixed by the IP address: a host made again at its address keeps
+    # it, so the podman host's neighbour cache stays right and ssh need not wait
+    # seconds for a stale entry to be probed and replaced.
+    # shellcheck disable=SC2046,SC2183  # the four octets of the address
+    mac=$(printf '02:00:%02x:%02x:%02x:%02x' $(echo "$ip" | tr . ' '))
     podman rm -f -t 0 "$name" >/dev/null 2>&1 || true
     lab_ssh_forget "$LAB_SSH_DIR/cp/$ip"
     # shellcheck disable=SC2086  # LAB_RUN_ARGS is a list of options
     podman run -d --name "$name" --hostname "$short.$MAILOPS_LAB_DOMAIN" \
-        --network "$LAB_NET" --ip "$ip" --dns "$LAB_DNS" --dns-search "$MAILOPS_LAB_DOMAIN" \
+        --network "$LAB_NET" --ip "$ip" --mac-address "$mac" --dns "$LAB_DNS" --dns-search "$MAILOPS_LAB_DOMAIN" \
         --label "mailops.lab=$MAILOPS_LAB" --cap-add NET_ADMIN ${LAB_RUN_ARGS:-} "$LAB_IMAGE" >/dev/null
     podman exec -i "$name" install -m 0600 -o "$LAB_USER" -g "$LAB_USER" /dev/stdin \
         "/home/$LAB_USER/.ssh/authorized_keys" <"$LAB_SSH_DIR/id_ed25519.pub"
