@@ -6,7 +6,7 @@
 set -euo pipefail
 MAILOPS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export MAILOPS_ROOT
-APT_PACKAGES="podman runc debootstrap uidmap slirp4netns fuse-overlayfs nsd swaks iproute2 git shellcheck"
+APT_PACKAGES="podman runc debootstrap uidmap slirp4netns fuse-overlayfs nsd swaks iproute2 git shellcheck openssh-client"
 
 _mailops_apt() {
     local missing=() p
