@@ -80,19 +80,12 @@ policy:
     relay_domains: [example.test]
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-# Also the argument spec of the action plugin (plugins/action/sendmail_policy.py), which does the work.
-ARGUMENT_SPEC = dict(
-    settings=dict(type='dict', default={}),
-)
-
-
-def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    module.fail_json(msg='mailops.sendmail.sendmail_policy runs on the controller (its action plugin); '
-                         'it cannot run as a module on the host')
-
-
 if __name__ == '__main__':
-    main()
+    # Documentation only: the action plugin (plugins/plugin_utils/_policy_action.py) does the work,
+    # on the controller. Reached only when this file is run as a module on a host.
+    import json
+    import sys
+
+    print(json.dumps(dict(failed=True, msg='mailops.sendmail.sendmail_policy runs on the controller (its action '
+                                           'plugin); it cannot run as a module on the host')))
+    sys.exit(1)
