@@ -125,7 +125,7 @@ def bench_function(port, domains, workers):
     if str(COLLECTIONS) not in sys.path:
         sys.path.insert(0, str(COLLECTIONS))
     from ansible_collections.mailops.sendmail.plugins.module_utils import _dns
-    from ansible_collections.mailops.sendmail.plugins.modules import mx_verify
+    from ansible_collections.mailops.sendmail.plugins.module_utils import _mx_verify as mx_verify
     client = _dns.DnsClient(nameservers=['127.0.0.1'], port=port, timeout=5, retries=1)
     checks, failures = mx_verify.verify_domains(client, domains, _dns.parse_addresses([ADDRESS]), workers=workers)
     assert not failures and len(checks) == len(domains), list(failures.items())[:3]

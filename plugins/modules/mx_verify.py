@@ -206,7 +206,6 @@ from ansible_collections.mailops.sendmail.plugins.module_utils._mx_verify import
     MUTUALLY_EXCLUSIVE,
     REQUIRED_ONE_OF,
     run,
-    verify_domains,  # noqa: F401  (bench/dns_bench.py imports it from here)
 )
 
 

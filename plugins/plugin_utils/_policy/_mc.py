@@ -447,3 +447,11 @@ def _options(data: Mapping, errors: list[str]) -> _Options:
         'program members are refused unless sendmail_aliases_allow_programs: true',
     }
     return _Options(allow_open_relay=_flag(data, 'allow_open_relay', errors), member_rules=rules)
+
+
+def cf_requirements(features: list, dnsbl: list) -> list[str]:
+    """What the sendmail.cf built from the role's mc must show, as the helper's check-mc and build-cf take
+    it: each FEATURE the mc calls (``feature:NAME``, as m4's trace shows the call) and each DNSBL zone
+    (``text:ZONE``)."""
+    names = list(_BUILTIN_FEATURES) + [feature['name'] for feature in features] + (['dnsbl'] if dnsbl else [])
+    return ['feature:' + name for name in dict.fromkeys(names)] + ['text:' + entry['zone'] for entry in dnsbl]
