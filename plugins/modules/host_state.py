@@ -17,7 +17,7 @@ description:
     trip to the host instead of one per file. It never changes anything, also not in check mode.
   - Use the filter P(mailops.sendmail.file_differs#filter) to compare a reported file with the content,
     owner, group and mode it should have.
-version_added: 0.2.0
+version_added: 0.1.0
 author:
   - mailops team (@mailops)
 options:
