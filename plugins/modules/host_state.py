@@ -73,8 +73,10 @@ options:
     default: []
 attributes:
   check_mode:
+    description: Runs in check mode and reports the same as in a normal run; it never changes anything.
     support: full
   diff_mode:
+    description: It changes nothing, so there is no diff.
     support: none
 """
 
