@@ -54,22 +54,42 @@ cd "$dest"
 git init -q && git add -A && git -c user.email=ci@invalid -c user.name=ci commit -qm sanity
 
 # The Python versions: those tests/config.yml claims for modules that this
-# machine has (a pyenv shim of a version that is not enabled does not count).
+# machine has, on PATH or installed by pyenv (a pyenv shim of a version that is
+# not enabled fails; a link to the version's own binary in $work/bin replaces it).
 # The first runs every test; the others the tests that are per Python version.
-mapfile -t pythons < <(python3 - <<'EOF'
+mkdir -p "$work/bin"
+mapfile -t pythons < <(python3 - "$work/bin" <<'EOF'
+import glob
+import os
 import subprocess
+import sys
 import yaml
 from ansible_test._internal.constants import SUPPORTED_PYTHON_VERSIONS
 from ansible_test._internal.util import str_to_version
+
+
+def runs(cmd):
+    return subprocess.call([cmd, '-c', ''], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0
+
+
 spec = yaml.safe_load(open('tests/config.yml'))['modules']['python_requires']
 assert spec.startswith('>='), spec
+pyenv = os.environ.get('PYENV_ROOT') or os.path.expanduser('~/.pyenv')
 for v in SUPPORTED_PYTHON_VERSIONS:
-    if str_to_version(v) >= str_to_version(spec[2:]) and subprocess.call(
-            ['python' + v, '-c', ''], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0:
+    if str_to_version(v) < str_to_version(spec[2:]):
+        continue
+    if runs('python' + v):
         print(v)
+        continue
+    for cand in sorted(glob.glob(f'{pyenv}/versions/{v}.*/bin/python{v}'), reverse=True):
+        if runs(cand):
+            os.symlink(cand, os.path.join(sys.argv[1], 'python' + v))
+            print(v)
+            break
 EOF
 )
 [ ${#pythons[@]} -gt 0 ] || { echo "sanity: no Python that tests/config.yml claims is installed" >&2; exit 1; }
+export PATH="$work/bin:$PATH"
 echo "sanity: Python ${pythons[*]}"
 ansible-test sanity --python "${pythons[0]}" --color no "$@"
 for py in "${pythons[@]:1}"; do
