@@ -22,7 +22,7 @@ description:
     gets a plain C(podman exec) per command.
 author:
   - mailops team
-version_added: 0.2.0
+version_added: 0.1.0
 extends_documentation_fragment:
   - ansible.builtin.connection_pipelining
 options:
@@ -70,7 +70,7 @@ options:
       - name: ansible_podman_control_persist
     env:
       - name: ANSIBLE_PODMAN_CONTROL_PERSIST
-    version_added: 0.2.0
+    version_added: 0.1.0
   control_path_dir:
     description:
       - Directory of the unix socket (mode C(0600), in a C(0700) directory) through which the tasks reach the
@@ -81,7 +81,7 @@ options:
       - name: ansible_podman_control_path_dir
     env:
       - name: ANSIBLE_PODMAN_CONTROL_PATH_DIR
-    version_added: 0.2.0
+    version_added: 0.1.0
 """
 
 EXAMPLES = r"""

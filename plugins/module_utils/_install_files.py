@@ -205,7 +205,6 @@ def _write_error(path, what, exc):
     return '%s: cannot write %s: %s%s' % (path, what, reason, hint)
 
 
-
 def _command_problem(command, field, needs_path=False):
     """Why a validate or post_command value is unusable, or None: a string, or a list of strings."""
     if isinstance(command, str):
@@ -300,8 +299,8 @@ def _make_directories(module, report):
 
 
 def _fail(module, report, msg):
-    module.fail_json(msg=msg, changed=bool(report['changed_ids'] or report['post_commands']
-                                            or report['directories']), **report)
+    changed = bool(report['changed_ids'] or report['post_commands'] or report['directories'])
+    module.fail_json(msg=msg, changed=changed, **report)
 
 
 def _install(module, entries, report, diffs):

@@ -18,7 +18,7 @@ description:
   - Give its result to M(mailops.sendmail.install_files) as its O(mailops.sendmail.install_files#module:state)
     option. That action compares on the controller and writes only what differs (or rebuilds a built file
     older than its source).
-version_added: 0.2.0
+version_added: 0.1.0
 author:
   - mailops team (@mailops)
 options:
@@ -57,8 +57,10 @@ options:
     default: []
 attributes:
   check_mode:
+    description: Runs in check mode and reports the same as in a normal run; it never changes anything.
     support: full
   diff_mode:
+    description: It changes nothing, so there is no diff.
     support: none
 """
 

@@ -161,14 +161,14 @@ options:
     type: int
 attributes:
   action:
+    description: Renders and compares on the controller; the host is contacted only when something must change.
     support: full
-    details: Renders and compares on the controller; the host is contacted only when something must change.
   check_mode:
+    description: Reports what would change, with its diff; replaces, makes, removes and runs nothing.
     support: full
-    details: Reports what would change, with its diff; replaces, makes, removes and runs nothing.
   diff_mode:
+    description: One diff per file that differs; lines matching O(files[].diff_hide) are shown as a placeholder.
     support: full
-    details: One diff per file that differs; lines matching O(files[].diff_hide) are shown as a placeholder.
 """
 
 EXAMPLES = r"""

@@ -3,8 +3,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The action mailops.sendmail.sendmail_policy: merge and validate the layered policy on the controller.
 
-Its options (``ARGUMENT_SPEC``) are documented in plugins/modules/sendmail_policy.py,
-which holds documentation only: the action always runs on the controller.
+Its options (``ARGUMENT_SPEC``, module_utils/_policy_spec.py) are documented in
+plugins/modules/sendmail_policy.py: the action always runs on the controller.
 
 The layered lists are read from the host's variables as they are, and only the
 entries that contain a Jinja template are templated: templating a 20,000-entry
@@ -17,11 +17,8 @@ from collections.abc import Mapping
 
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.mailops.sendmail.plugins.module_utils._policy_spec import ARGUMENT_SPEC
 from ansible_collections.mailops.sendmail.plugins.plugin_utils._policy import LAYERED_KEYS, build_policy, policy_texts
-
-ARGUMENT_SPEC = dict(
-    settings=dict(type='dict', default={}),
-)
 
 _MARKERS = ('{{', '{%', '{#')
 

@@ -412,7 +412,7 @@ def raw_daemons(lines: list[str]) -> list[dict]:
         for options in _RAW_DAEMON_RE.findall(line):
             fields = {}
             for part in options.split(','):
-                key, _, value = part.strip().partition('=')
+                key, _eq, value = part.strip().partition('=')
                 fields[key.strip().lower()] = value.strip()
             family = fields.get('family', 'inet').lower()
             port = _port(fields.get('port', 'smtp'))[0]

@@ -98,14 +98,16 @@ def test_noop_run_reads_the_host_once_and_sends_no_file(live):
         result = json.loads(lines[0].split(" => ", 1)[1])
         assert (result["changed"], result["sent"], result["changed_ids"]) == (False, [], []), (task, result)
     assert not [t for t in tasks if "Restart sendmail" in t and any(not x.startswith("skipping:") for x in tasks[t])]
-    assert any(line.startswith("ok:") for line in tasks["mailops.sendmail.sendmail : Read the state of the host "
-                                                         "(files, packages, daemon, sockets)"])
+    read_state = "mailops.sendmail.sendmail : Read the state of the host (files, packages, daemon, sockets)"
+    assert any(line.startswith("ok:") for line in tasks[read_state])
 
 
 def test_local_edits_are_put_back(live):
     """A hand edit (content or mode) makes the file differ from what the role read: it is rewritten.
     The role keeps a file's own mode, less the bits sendmail refuses (group or other write)."""
-    sources = lambda: {path: digest for path, digest in live.hashes().items() if not path.endswith(".db")}  # noqa: E731
+    def sources():
+        return {path: digest for path, digest in live.hashes().items() if not path.endswith(".db")}
+
     before = sources()
     mtimes = live.mtimes()
     mode = live.sh("mx1", "stat -c %a /etc/mail/access").stdout.strip()

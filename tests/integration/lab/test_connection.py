@@ -9,7 +9,7 @@ from lab import ROOT
 
 def _ansible(live, *args):
     res = subprocess.run(["ansible", "mx1", "-i", str(ROOT / "lab" / "inventory"), *args],
-                         capture_output=True, text=True, env=live.env, cwd=ROOT, timeout=300)
+                         capture_output=True, text=True, env=live.env, cwd=ROOT, timeout=300, check=False)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
     return res.stdout
 
@@ -39,7 +39,7 @@ def _raw_ppid(live, env=None, target="mx1", inventory=None):
     inventory = inventory or ["-i", str(ROOT / "lab" / "inventory")]
     res = subprocess.run(["ansible", target, *inventory, "-m", "ansible.builtin.raw",
                           "-a", "sh -c 'echo ppid=$PPID; cat /etc/hostname'"],
-                         capture_output=True, text=True, env=dict(live.env, **(env or {})), cwd=ROOT, timeout=300)
+                         capture_output=True, text=True, env=dict(live.env, **(env or {})), cwd=ROOT, timeout=300, check=False)
     lines = res.stdout.splitlines()
     ppid = [line.split("=", 1)[1] for line in lines if line.startswith("ppid=")]
     return res.returncode, (ppid[0] if ppid else None), res.stdout + res.stderr
@@ -71,7 +71,7 @@ def test_a_container_replaced_under_the_same_name_gets_a_new_session(live):
                        capture_output=True, text=True, env=live.env, check=True, timeout=120)
 
     def remove():
-        subprocess.run(["podman", "rm", "-f", "-t", "0", name], capture_output=True, env=live.env, timeout=120)
+        subprocess.run(["podman", "rm", "-f", "-t", "0", name], capture_output=True, env=live.env, timeout=120, check=False)
 
     remove()
     try:
@@ -92,7 +92,7 @@ def test_a_session_gives_commands_the_environment_of_podman_exec(live):
     """Commands run through a kept session see the environment a plain podman exec gives them
     (nothing added by the session's shell or Python, such as PWD or a coerced LC_CTYPE)."""
     res = subprocess.run(["ansible", "mx1", "-i", str(ROOT / "lab" / "inventory"), "-m", "ansible.builtin.raw",
-                          "-a", "env"], capture_output=True, text=True, env=live.env, cwd=ROOT, timeout=300)
+                          "-a", "env"], capture_output=True, text=True, env=live.env, cwd=ROOT, timeout=300, check=False)
     assert res.returncode == 0, res.stdout + res.stderr
     session = sorted(line for line in res.stdout.splitlines()[1:] if line.strip())
     direct = subprocess.run(["podman", "exec", live.container("mx1"), "env"], capture_output=True, text=True,

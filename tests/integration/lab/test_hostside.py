@@ -80,7 +80,7 @@ def fresh_mx2(live):
     """mx2 as a fresh Debian host: a lab container whose sendmail, m4, make, rsyslog and python3-apt are
     purged (offline: dpkg only) and /etc/mail gone."""
     name = live.container("mx2")
-    subprocess.run(["podman", "rm", "-f", "-t", "0", name], capture_output=True, env=live.env)
+    subprocess.run(["podman", "rm", "-f", "-t", "0", name], capture_output=True, env=live.env, check=False)
     subprocess.run(["podman", "run", "-d", "--name", name, "--hostname", "mx2.example.test",
                     "--network", f"{live.name}-net", "--ip", live.ip("mx2"), "--dns", live.ip("ns1"),
                     "--dns-search", "example.test", "--label", f"mailops.lab={live.name}", "--cap-add", "NET_ADMIN",
@@ -92,7 +92,7 @@ def fresh_mx2(live):
                 timeout=300)
         yield "mx2"
     finally:
-        subprocess.run(["podman", "rm", "-f", "-t", "0", name], capture_output=True, env=live.env)
+        subprocess.run(["podman", "rm", "-f", "-t", "0", name], capture_output=True, env=live.env, check=False)
 
 
 def test_check_mode_on_a_fresh_host_reports_and_changes_nothing(live, fresh_mx2):

@@ -58,7 +58,7 @@ def _run_module(args):
     """Run the module as Ansible would (JSON arguments on stdin), return its JSON result."""
     env = dict(os.environ, PYTHONPATH=str(ROOT / '.cache' / 'collections') + os.pathsep + os.environ.get('PYTHONPATH', ''))
     proc = subprocess.run([sys.executable, '-m', 'ansible_collections.mailops.sendmail.plugins.modules.host_state'],
-                          input=json.dumps({'ANSIBLE_MODULE_ARGS': args}), capture_output=True, text=True, env=env)
+                          input=json.dumps({'ANSIBLE_MODULE_ARGS': args}), capture_output=True, text=True, env=env, check=False)
     return json.loads(proc.stdout)
 
 
@@ -152,8 +152,8 @@ def test_path_safety_of_directories_further_up(tmp_path):
     sticky = _dir(tmp_path / 'sticky', 0o1777)
     _dir(sticky / 'lists', 0o755, 0)
     assert host_state.path_safety(str(sticky / 'lists' / 'staff'))['problem'] is None
-    assert host_state.path_safety(str(sticky / 'new' / 'staff')) == {'problem': None,
-                                                                    'missing_dirs': [str(sticky / 'new')]}
+    assert host_state.path_safety(str(sticky / 'new' / 'staff')) == {
+        'problem': None, 'missing_dirs': [str(sticky / 'new')]}
     open_dir = _dir(tmp_path / 'open', 0o777)
     _dir(open_dir / 'lists', 0o755, 0)
     assert host_state.path_safety(str(open_dir / 'lists' / 'staff'))['problem'] == (
@@ -165,6 +165,6 @@ def test_path_safety_of_directories_further_up(tmp_path):
 def test_module_reports_path_safety(tmp_path):
     _dir(tmp_path / 'open', 0o1777)
     result = _run_module({'safe_paths': [str(tmp_path / 'open' / 'staff'), str(tmp_path / 'new' / 'staff')]})
-    assert result['path_safety'][str(tmp_path / 'new' / 'staff')] == {'problem': None,
-                                                                     'missing_dirs': [str(tmp_path / 'new')]}
+    assert result['path_safety'][str(tmp_path / 'new' / 'staff')] == {
+        'problem': None, 'missing_dirs': [str(tmp_path / 'new')]}
     assert 'writable by others than root' in result['path_safety'][str(tmp_path / 'open' / 'staff')]['problem']
