@@ -25,15 +25,19 @@ _mailops_apt() {
 }
 
 _mailops_venv() {
+    # requirements.txt: what the collection needs at run time; tests/requirements.txt:
+    # the tools (it includes requirements.txt). A change to either rebuilds the venv.
     local venv="$MAILOPS_ROOT/.venv" stamp want
-    want=$(sha256sum "$MAILOPS_ROOT/requirements.txt" | cut -c1-16)
+    want=$(cat "$MAILOPS_ROOT/requirements.txt" "$MAILOPS_ROOT/tests/requirements.txt" | sha256sum | cut -c1-16)
     stamp="$venv/.requirements-$want"
     if [ ! -f "$stamp" ]; then
         echo "setup: creating Python venv in $venv"
         python3 -m venv "$venv"
         "$venv/bin/pip" install -q --upgrade pip >/dev/null 2>&1 || true
-        "$venv/bin/pip" install -q -r "$MAILOPS_ROOT/requirements.txt" 2>&1 | grep -v '^WARNING: Location' || true
-        "$venv/bin/python" -c 'import ansible, molecule, testinfra, dns' # fail loudly if the install did not work
+        "$venv/bin/pip" install -q -r "$MAILOPS_ROOT/requirements.txt" -r "$MAILOPS_ROOT/tests/requirements.txt" 2>&1 \
+            | grep -v '^WARNING: Location' || true
+        # fail loudly if the install did not work
+        "$venv/bin/python" -c 'import ansible, molecule, testinfra, dns, publicsuffixlist, ansible_builder, antsibull_changelog'
         rm -f "$venv"/.requirements-*
         touch "$stamp"
     fi

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # README command 2: every test, on a fresh Debian 12 machine as root.
-# Installs what it needs (scripts/setup.sh), then: lint, sanity, unit and DNS
-# integration tests, the molecule scenario of the lab fleet, and the
+# Installs what it needs (scripts/setup.sh), then: lint, changelog fragments,
+# every ansible-test sanity test, unit tests (with the release check,
+# tests/unit/test_release.py: build, install, ansible-doc, ansible-builder) and
+# DNS integration tests, the molecule scenario of the lab fleet, and the
 # change/safety tests on a live lab. Benchmarks are not part of it (bench/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,10 +14,13 @@ step() { printf '\n== %s (%s)\n' "$1" "$(date +%T)"; }
 step "ansible-lint, production profile"
 ansible-lint --profile production --offline
 
-step "ansible-test sanity"
+step "changelog fragments"
+antsibull-changelog lint
+
+step "ansible-test sanity (every test)"
 bash tests/sanity.sh
 
-step "unit tests and DNS module integration tests (real NSD)"
+step "unit tests, release check and DNS module integration tests (real NSD)"
 python -m pytest -q -p no:cacheprovider tests/unit tests/integration/dns
 
 step "molecule: the lab fleet (converge, idempotence, check, verify)"

@@ -5,10 +5,10 @@
 
 from __future__ import annotations
 
-from ansible_collections.mailops.sendmail.plugins.modules import a_verify
+from ansible_collections.mailops.sendmail.plugins.module_utils import _a_verify
 from ansible_collections.mailops.sendmail.plugins.plugin_utils._dns_action import DnsCheckAction
 
 
 class ActionModule(DnsCheckAction):
 
-    MODULE = a_verify
+    CHECK = _a_verify

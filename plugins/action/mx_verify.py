@@ -5,10 +5,10 @@
 
 from __future__ import annotations
 
-from ansible_collections.mailops.sendmail.plugins.modules import mx_verify
+from ansible_collections.mailops.sendmail.plugins.module_utils import _mx_verify
 from ansible_collections.mailops.sendmail.plugins.plugin_utils._dns_action import DnsCheckAction
 
 
 class ActionModule(DnsCheckAction):
 
-    MODULE = mx_verify
+    CHECK = _mx_verify

@@ -5,10 +5,10 @@
 
 from __future__ import annotations
 
-from ansible_collections.mailops.sendmail.plugins.modules import ptr_verify
+from ansible_collections.mailops.sendmail.plugins.module_utils import _ptr_verify
 from ansible_collections.mailops.sendmail.plugins.plugin_utils._dns_action import DnsCheckAction
 
 
 class ActionModule(DnsCheckAction):
 
-    MODULE = ptr_verify
+    CHECK = _ptr_verify

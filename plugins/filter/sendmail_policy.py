@@ -5,13 +5,11 @@
 
 The documentation of each filter is in the YAML file of the same name
 beside this one (sendmail_policy.yml, sendmail_listen_check.yml,
-fqdn_errors.yml, file_differs.yml); the logic is in plugin_utils/_policy/
-and plugin_utils/_files.py.
+fqdn_errors.yml); the logic is in plugin_utils/_policy/.
 """
 
 from __future__ import annotations
 
-from ansible_collections.mailops.sendmail.plugins.plugin_utils._files import file_differs
 from ansible_collections.mailops.sendmail.plugins.plugin_utils._policy import (
     build_policy,
     check_listen,
@@ -27,5 +25,4 @@ class FilterModule:
             'sendmail_policy': build_policy,
             'sendmail_listen_check': check_listen,
             'fqdn_errors': fqdn_errors,
-            'file_differs': file_differs,
         }

@@ -9,15 +9,16 @@ DOCUMENTATION = r"""
 module: host_state
 short_description: Read, in one call, what the roles need to know about a mail host before changing it
 description:
-  - Reports, for a list of files, whether each exists and its SHA-1 checksum, mode, owner and group
-    (optionally its text); which built files are missing or older than their sources; which packages
-    are not installed; whether a daemon's pid file names a live process; and the listening TCP sockets.
+  - Reports, for a list of files, whether each exists and its SHA-1 checksum, mode, owner, group and
+    modification time (optionally its text); which packages are not installed; whether a daemon's pid
+    file names a live process; and the listening TCP sockets.
   - The roles of this collection call it once per host and then skip every template, copy and
     command whose result is already in place, so that a run that changes nothing costs one round
     trip to the host instead of one per file. It never changes anything, also not in check mode.
-  - Use the filter P(mailops.sendmail.file_differs#filter) to compare a reported file with the content,
-    owner, group and mode it should have.
-version_added: 0.2.0
+  - Give its result to M(mailops.sendmail.install_files) as its O(mailops.sendmail.install_files#module:state)
+    option. That action compares on the controller and writes only what differs (or rebuilds a built file
+    older than its source).
+version_added: 0.1.0
 author:
   - mailops team (@mailops)
 options:
@@ -30,23 +31,6 @@ options:
     description: Also return the text of each regular file under RV(files) (C(content); undecodable bytes are replaced).
     type: bool
     default: false
-  stale:
-    description:
-      - Pairs of a built file and its source. A built file is reported under RV(stale) when its source
-        exists and the built file is missing or older than it (a run that stopped between writing
-        the source and rebuilding from it).
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      target:
-        description: The built file, for example C(/etc/mail/access.db).
-        type: path
-        required: true
-      source:
-        description: The file it is built from, for example C(/etc/mail/access).
-        type: path
-        required: true
   packages:
     description:
       - Package names to look up in the Debian package database (C(dpkg-query)); those not installed are
@@ -73,31 +57,32 @@ options:
     default: []
 attributes:
   check_mode:
+    description: Runs in check mode and reports the same as in a normal run; it never changes anything.
     support: full
   diff_mode:
+    description: It changes nothing, so there is no diff.
     support: none
 """
 
 EXAMPLES = r"""
 - name: Read the state of the files the role manages
   mailops.sendmail.host_state:
-    paths: [/etc/mail/sendmail.mc, /etc/mail/access]
-    stale:
-      - {target: /etc/mail/access.db, source: /etc/mail/access}
+    paths: [/etc/mail/sendmail.mc, /etc/mail/access, /etc/mail/access.db]
     packages: [sendmail, m4]
     pidfile: /run/sendmail/mta/sendmail.pid
   register: state
 
-- name: Deploy the access map only when it differs
-  ansible.builtin.template:
-    src: access.j2
-    dest: /etc/mail/access
-    owner: root
-    group: root
-    mode: "0644"
-  when: >-
-    state.files['/etc/mail/access']
-    | mailops.sendmail.file_differs(lookup('ansible.builtin.template', 'access.j2'), 'root', 'root', '0644')
+- name: Deploy the access map only when it differs, and rebuild access.db when it is older than the map
+  mailops.sendmail.install_files:
+    state: "{{ state }}"
+    files:
+      - path: /etc/mail/access
+        template: access.j2
+        owner: root
+        group: root
+        mode: "0644"
+        built: /etc/mail/access.db
+        post_command: [/bin/sh, -c, 'makemap hash /etc/mail/access < /etc/mail/access']
 """
 
 RETURN = r"""
@@ -114,6 +99,7 @@ files:
       owner: root
       group: root
       size: 1234
+      mtime_ns: 1764790000123456789
 path_safety:
   description:
     - One entry per path of O(safe_paths) - C(problem), why writing it is unsafe (naming the path), or null;
@@ -124,12 +110,6 @@ path_safety:
   sample:
     /srv/lists/staff: {problem: null, missing_dirs: [/srv/lists]}
     /tmp/staff: {problem: "/tmp/staff: its directory /tmp is writable by others than root (mode 1777)", missing_dirs: []}
-stale:
-  description: The O(stale) targets that are missing or older than their source.
-  returned: always
-  type: list
-  elements: str
-  sample: [/etc/mail/access.db]
 packages_missing:
   description: The O(packages) that are not installed; null when the package database cannot be read.
   returned: always
@@ -174,7 +154,7 @@ def file_state(path, return_content=False):
     kind = 'file' if stat.S_ISREG(info.st_mode) else 'directory' if stat.S_ISDIR(info.st_mode) else 'other'
     state = dict(exists=True, type=kind, mode='%04o' % stat.S_IMODE(info.st_mode),
                  owner=_name(pwd.getpwuid, info.st_uid), group=_name(grp.getgrgid, info.st_gid),
-                 size=info.st_size)
+                 size=info.st_size, mtime_ns=info.st_mtime_ns)
     if link:
         state['link'] = True
     if kind == 'file':
@@ -229,23 +209,6 @@ def path_safety(path):
     return dict(problem=None, missing_dirs=missing)
 
 
-def stale_targets(pairs):
-    """Targets that are missing or older than their existing source."""
-    stale = []
-    for pair in pairs:
-        try:
-            source = os.stat(pair['source']).st_mtime_ns
-        except FileNotFoundError:
-            continue
-        try:
-            target = os.stat(pair['target']).st_mtime_ns
-        except FileNotFoundError:
-            target = None
-        if target is None or source > target:
-            stale.append(pair['target'])
-    return stale
-
-
 def pid_running(pidfile):
     """True when the first line of pidfile names a live, non-zombie process."""
     try:
@@ -285,9 +248,6 @@ def main():
         argument_spec=dict(
             paths=dict(type='list', elements='path', default=[]),
             return_content=dict(type='bool', default=False),
-            stale=dict(type='list', elements='dict', default=[], options=dict(
-                target=dict(type='path', required=True),
-                source=dict(type='path', required=True))),
             packages=dict(type='list', elements='str', default=[]),
             pidfile=dict(type='path'),
             listening=dict(type='bool', default=False),
@@ -296,7 +256,7 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    result = dict(changed=False, files={}, stale=[], packages_missing=[], running=None, listening=[],
+    result = dict(changed=False, files={}, packages_missing=[], running=None, listening=[],
                   path_safety={})
     for path in params['paths']:
         try:
@@ -305,7 +265,6 @@ def main():
             module.fail_json(msg='cannot read %s: %s' % (path, exc), **result)
     for path in params['safe_paths']:
         result['path_safety'][path] = path_safety(path)
-    result['stale'] = stale_targets(params['stale'])
     result['packages_missing'] = missing_packages(module, params['packages'])
     if params['pidfile']:
         result['running'] = pid_running(params['pidfile'])

@@ -20,7 +20,7 @@ description:
   - Only the entries that contain a Jinja template are templated. With 20,000-entry maps this saves the seconds
     that templating the whole lists (and copying every string) costs in a C(set_fact) with the filter.
   - 'An action plugin: it always runs on the controller and changes nothing, also not in check mode.'
-version_added: 0.2.0
+version_added: 0.1.0
 author:
   - mailops team (@mailops)
 options:
@@ -33,10 +33,13 @@ options:
     default: {}
 attributes:
   action:
+    description: Runs on the controller (its action plugin); it never contacts the host.
     support: full
   check_mode:
+    description: Runs in check mode and returns the same as in a normal run; it never changes anything.
     support: full
   diff_mode:
+    description: It changes nothing, so there is no diff.
     support: none
 """
 
@@ -80,19 +83,10 @@ policy:
     relay_domains: [example.test]
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-# Also the argument spec of the action plugin (plugins/action/sendmail_policy.py), which does the work.
-ARGUMENT_SPEC = dict(
-    settings=dict(type='dict', default={}),
-)
-
-
-def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    module.fail_json(msg='mailops.sendmail.sendmail_policy runs on the controller (its action plugin); '
-                         'it cannot run as a module on the host')
+from ansible_collections.mailops.sendmail.plugins.module_utils._policy_spec import main
 
 
 if __name__ == '__main__':
+    # Documentation only: the action plugin does the work, on the controller. Reached only when this
+    # file is run as a module on a host.
     main()

@@ -79,8 +79,10 @@ options:
     default: 30
 attributes:
   check_mode:
+    description: Runs in check mode and holds the same session; the probe never sends a message (it says C(QUIT) before C(DATA)).
     support: full
   diff_mode:
+    description: It changes nothing, so there is no diff.
     support: none
 """
 
@@ -155,6 +157,25 @@ recipients:
   elements: dict
   sample: [{rcpt: probe@relay-probe.invalid, code: 550, status: "5.7.1", text: "5.7.1 <probe@relay-probe.invalid>...
       Relaying denied", accepted: false, relay_denied: true}]
+  contains:
+    rcpt:
+      description: The recipient as given in O(rcpt_to).
+      type: str
+    code:
+      description: The reply code to C(RCPT TO).
+      type: int
+    status:
+      description: The enhanced status code of the reply, null when it had none.
+      type: str
+    text:
+      description: The text of the reply.
+      type: str
+    accepted:
+      description: Whether the reply was a C(2xx).
+      type: bool
+    relay_denied:
+      description: Whether the reply was the relay denial (see O(relay_denied_pattern)).
+      type: bool
 error:
   description: What broke the session (with RV(verdict=no_session)), for example C(ConnectionRefusedError ...).
   returned: when the session could not be held
@@ -261,8 +282,8 @@ def decide(result, params, where):
         reason = "no SMTP session with %s: %s%s" % (where, result.get("error") or "no reply", said)
         return True, verdict, ("inconclusive: " + reason) if expect == "relay_denied" else reason
     if verdict == "sender_refused":
-        reason = "%s refused MAIL FROM <%s>: %s" % (where, params["mail_from"], _reply(result["mail_from"]["code"],
-                                                                                        result["mail_from"]["text"]))
+        reason = "%s refused MAIL FROM <%s>: %s" % (
+            where, params["mail_from"], _reply(result["mail_from"]["code"], result["mail_from"]["text"]))
         if expect == "reject":
             return False, verdict, reason + " (counts as a refusal with expect=reject)"
         if expect == "relay_denied":

@@ -40,9 +40,10 @@ def _same_python(interpreter, executable):
 
 
 class DnsCheckAction(ActionBase):
-    """Subclasses set MODULE: the module (with ARGUMENT_SPEC, MUTUALLY_EXCLUSIVE, REQUIRED_ONE_OF, run)."""
+    """Subclasses set CHECK: the module's check in module_utils (with ARGUMENT_SPEC,
+    MUTUALLY_EXCLUSIVE, REQUIRED_ONE_OF and run), which the module runs on a host."""
 
-    MODULE = None
+    CHECK = None
     TRANSFERS_FILES = False
     _supports_async = True
 
@@ -69,11 +70,11 @@ class DnsCheckAction(ActionBase):
             if not wrap_async:
                 self._remove_tmp_path(self._connection._shell.tmpdir)
             return result
-        module = self.MODULE
+        check = self.CHECK
         _valid, params = self.validate_argument_spec(
-            argument_spec=module.ARGUMENT_SPEC, mutually_exclusive=module.MUTUALLY_EXCLUSIVE,
-            required_one_of=module.REQUIRED_ONE_OF)
-        checked, failed = module.run(params)
+            argument_spec=check.ARGUMENT_SPEC, mutually_exclusive=check.MUTUALLY_EXCLUSIVE,
+            required_one_of=check.REQUIRED_ONE_OF)
+        checked, failed = check.run(params)
         result.update(checked)
         result.setdefault('changed', False)
         if failed:

@@ -6,7 +6,7 @@
 Same search path, template variables and Jinja settings as the template action,
 but without the deep copy of every variable that lookup('template') makes: with
 20,000-entry maps in the inventory that copy alone costs seconds per file.
-Used by the actions of pending_files and install_files.
+Used by the install_files action (plugin_utils/_install_plan.py).
 """
 
 from __future__ import annotations

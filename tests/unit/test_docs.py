@@ -36,7 +36,7 @@ def test_every_module_is_documented_with_examples_and_return():
 def test_every_module_renders_as_text():
     """The plain-text rendering too (it parses descriptions that --json passes through)."""
     res = subprocess.run([str(BIN / "ansible-doc"), "-t", "module"] + [f"mailops.sendmail.{n}" for n in MODULES],
-                         capture_output=True, text=True, env=ENV, cwd=ROOT)
+                         capture_output=True, text=True, env=ENV, cwd=ROOT, check=False)
     assert res.returncode == 0 and "ERROR" not in res.stderr, res.stderr
     for name in MODULES:
         assert f"mailops.sendmail.{name}" in res.stdout, name
@@ -44,7 +44,8 @@ def test_every_module_renders_as_text():
 
 @pytest.mark.parametrize("module", MODULES)
 def test_documented_options_match_argument_spec(module, monkeypatch):
-    """Load the module, capture the argument_spec it builds, and compare."""
+    """Load the module, capture the argument_spec it builds (or, for a module that is documentation
+    only, take its action's), and compare."""
     import importlib
     from ansible.module_utils import basic
 

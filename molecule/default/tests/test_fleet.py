@@ -62,9 +62,9 @@ def test_host_vars_removed_client2_relay_on_mx1(lab):
 def test_rejected_client_address(lab):
     out = lab.smtp("spammer", "mx1", "sales@example.test")
     codes = [out["connect"][0] if out["connect"] else None, out["mail"][0] if out["mail"] else None] + \
-        [c for c, _ in out["rcpt"]]
+        [c for c, _text in out["rcpt"]]
     assert any(c is not None and c >= 500 for c in codes), out
-    assert 250 not in [c for c, _ in out["rcpt"]], out
+    assert 250 not in [c for c, _text in out["rcpt"]], out
 
 
 def test_rejected_sender_custom_error_on_mx1_plain_reject_on_mx2(lab):

@@ -36,7 +36,7 @@ from ._grammar import _kind
 from ._layers import _MAP_SPECS, LAYERED_KEYS, _merge_map
 from ._listen import check_listen
 from ._maps import _include_errors, _with_required_aliases
-from ._mc import _defines, _features, _listen, _mc_extra_lines, _options, _smart_host, raw_daemons
+from ._mc import _defines, _features, _listen, _mc_extra_lines, _options, _smart_host, cf_requirements, raw_daemons
 from ._texts import policy_texts
 
 __all__ = ['LAYERED_KEYS', 'build_policy', 'check_listen', 'fqdn_errors', 'policy_texts']
@@ -79,4 +79,5 @@ def build_policy(data: Mapping | None) -> dict:
     result['defines'] = _defines(data.get('defines'), errors)
     result['mc_extra_lines'] = _mc_extra_lines(data.get('mc_extra_lines'), opts.allow_open_relay, errors)
     result['listen'] += raw_daemons(result['mc_extra_lines'])
+    result['cf_requirements'] = cf_requirements(result['features'], result['dnsbl'])
     return result

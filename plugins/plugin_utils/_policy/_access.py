@@ -169,7 +169,7 @@ def _ipv6_prefix_problem(text: str) -> str | None:
 
 
 def _access_address_problem(text: str) -> str | None:
-    local, _, domain = text.rpartition('@')
+    local, _at, domain = text.rpartition('@')
     if '@' in local:
         return f'{text!r} has more than one @'
     if not local:

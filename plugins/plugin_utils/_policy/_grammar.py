@@ -92,7 +92,7 @@ def _address_problem(address: str, local_re=_LOCAL_PART_RE) -> str | None:
     """Why ``address`` is not ``user@domain``, or None."""
     if len(address) <= 254 and _ADDRESS_RE.match(address):
         return None
-    local, _, domain = address.rpartition('@')
+    local, _at, domain = address.rpartition('@')
     if not local:
         return f'{address!r} has an empty local part'
     if not local_re.match(local):

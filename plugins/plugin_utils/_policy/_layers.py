@@ -98,6 +98,7 @@ def _merge_map(data: Mapping, spec: _MapSpec, opts: _Options,
         seen: dict[str, int] = {}
         for index, raw in enumerate(_as_list(data.get(layer + spec.name), var, errors)):
             entry, problems = _read_fields(raw, spec.key_field, spec.fields, spec.shorthand)
+            output = None
             if entry is not None:
                 key = entry[spec.key_field]
                 folded, key_problem = spec.check_key(key)

@@ -34,7 +34,7 @@ def _ss_endpoint(line: str, mail_ports: frozenset = _MAIL_PORTS) -> tuple[str, i
         if proc < 2 or not any(name.startswith('sendmail') for name in names):
             return None
         local = fields[proc - 2]
-    host, _, port_text = local.rpartition(':')
+    host, _colon, port_text = local.rpartition(':')
     port = _port(port_text)[0]
     if port is None or (proc is None and port not in mail_ports):
         return None
@@ -71,7 +71,7 @@ def check_listen(listen: list | None, ss_lines: list[str] | str | None) -> list[
     if isinstance(ss_lines, str):
         ss_lines = ss_lines.splitlines()
     actual = {}
-    mail_ports = _MAIL_PORTS | {port for _, port in expected}
+    mail_ports = _MAIL_PORTS | {port for _addr, port in expected}
     for line in ss_lines or []:
         endpoint = _ss_endpoint(str(line), mail_ports)
         if endpoint is None:

@@ -412,7 +412,7 @@ def raw_daemons(lines: list[str]) -> list[dict]:
         for options in _RAW_DAEMON_RE.findall(line):
             fields = {}
             for part in options.split(','):
-                key, _, value = part.strip().partition('=')
+                key, _eq, value = part.strip().partition('=')
                 fields[key.strip().lower()] = value.strip()
             family = fields.get('family', 'inet').lower()
             port = _port(fields.get('port', 'smtp'))[0]
@@ -447,3 +447,11 @@ def _options(data: Mapping, errors: list[str]) -> _Options:
         'program members are refused unless sendmail_aliases_allow_programs: true',
     }
     return _Options(allow_open_relay=_flag(data, 'allow_open_relay', errors), member_rules=rules)
+
+
+def cf_requirements(features: list, dnsbl: list) -> list[str]:
+    """What the sendmail.cf built from the role's mc must show, as the helper's check-mc and build-cf take
+    it: each FEATURE the mc calls (``feature:NAME``, as m4's trace shows the call) and each DNSBL zone
+    (``text:ZONE``)."""
+    names = list(_BUILTIN_FEATURES) + [feature['name'] for feature in features] + (['dnsbl'] if dnsbl else [])
+    return ['feature:' + name for name in dict.fromkeys(names)] + ['text:' + entry['zone'] for entry in dnsbl]

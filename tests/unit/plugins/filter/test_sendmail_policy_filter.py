@@ -1,7 +1,7 @@
 """The filter plugin maps its names to the policy functions."""
 
 from ansible_collections.mailops.sendmail.plugins.filter.sendmail_policy import FilterModule
-from ansible_collections.mailops.sendmail.plugins.plugin_utils import _files, _policy
+from ansible_collections.mailops.sendmail.plugins.plugin_utils import _policy
 
 FILTERS = FilterModule().filters()
 
@@ -11,7 +11,6 @@ def test_filter_names_map_to_the_policy_functions():
         'sendmail_policy': _policy.build_policy,
         'sendmail_listen_check': _policy.check_listen,
         'fqdn_errors': _policy.fqdn_errors,
-        'file_differs': _files.file_differs,
     }
 
 

@@ -308,8 +308,8 @@ def test_compare_addresses(found, expected, match, status, missing, unexpected):
     """exact: the addresses found are the expected ones; subset: some are found and none is unexpected."""
     got = _dns.compare_addresses(_dns.parse_addresses(found), _dns.parse_addresses(expected), match)
     assert (got[0], _dns.addresses_text(got[2]), _dns.addresses_text(got[3])) == (status, missing, unexpected)
-    assert _dns.addresses_text(got[1]) == sorted(set(_dns.addresses_text(_dns.parse_addresses(found))),
-                                                  key=lambda a: (':' in a, a))
+    found_text = set(_dns.addresses_text(_dns.parse_addresses(found)))
+    assert _dns.addresses_text(got[1]) == sorted(found_text, key=lambda a: (':' in a, a))
 
 
 @pytest.mark.parametrize('expected, match, text', [

@@ -18,7 +18,7 @@ import yaml
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.mailops.sendmail.plugins.doc_fragments.dns import ModuleDocFragment
-from ansible_collections.mailops.sendmail.plugins.module_utils import _dns
+from ansible_collections.mailops.sendmail.plugins.module_utils import _dns, _mx_verify
 from ansible_collections.mailops.sendmail.plugins.modules import a_verify, mx_verify, ptr_verify
 
 MODULES = [a_verify, mx_verify, ptr_verify]
@@ -115,8 +115,8 @@ def test_flaky_exchange_lookup_in_a_batch_is_retried_and_others_continue(monkeyp
 
     monkeypatch.setattr(dns.query, 'udp', udp)
     client = _dns.DnsClient(nameservers=['127.0.0.1'], port=5353, timeout=0.1, retries=1)
-    checks, failures = mx_verify.verify_domains(client, ['a.test', 'b.test', 'c.test'],
-                                                _dns.parse_addresses(['198.51.100.10']), workers=3)
+    checks, failures = _mx_verify.verify_domains(client, ['a.test', 'b.test', 'c.test'],
+                                                 _dns.parse_addresses(['198.51.100.10']), workers=3)
     assert [(c['domain'], c['status']) for c in checks] == [('a.test', 'ok'), ('b.test', 'timeout'),
                                                             ('c.test', 'ok')]
     assert attempts['flaky.mx.test.'] == 2 and attempts['dead.mx.test.'] == 2

@@ -28,18 +28,14 @@ def test_file_state_of_a_file_and_a_directory(tmp_path):
     assert host_state.file_state(str(tmp_path / 'missing')) == {'exists': False}
 
 
-def test_stale_targets_follow_modification_times(tmp_path):
-    source, target = tmp_path / 'access', tmp_path / 'access.db'
-    source.write_text('x')
-    pair = [{'source': str(source), 'target': str(target)}]
-    assert host_state.stale_targets(pair) == [str(target)]          # never built
-    target.write_text('db')
-    os.utime(source, ns=(1_000_000_000, 1_000_000_000))
-    os.utime(target, ns=(2_000_000_000, 2_000_000_000))
-    assert host_state.stale_targets(pair) == []                     # built after the source
-    os.utime(source, ns=(3_000_000_000, 3_000_000_000))
-    assert host_state.stale_targets(pair) == [str(target)]          # source written after the build
-    assert host_state.stale_targets([{'source': str(tmp_path / 'none'), 'target': str(target)}]) == []
+def test_file_state_reports_the_modification_time(tmp_path):
+    """install_files judges a built file stale by these times (built older than its source)."""
+    path = tmp_path / 'access'
+    path.write_text('x')
+    os.utime(path, ns=(1_000_000_000, 1_234_567_891))
+    assert host_state.file_state(str(path))['mtime_ns'] == 1_234_567_891
+    os.utime(path, ns=(1_000_000_000, 3_000_000_000))
+    assert host_state.file_state(str(path))['mtime_ns'] == 3_000_000_000
 
 
 def test_pid_running(tmp_path):
@@ -62,7 +58,7 @@ def _run_module(args):
     """Run the module as Ansible would (JSON arguments on stdin), return its JSON result."""
     env = dict(os.environ, PYTHONPATH=str(ROOT / '.cache' / 'collections') + os.pathsep + os.environ.get('PYTHONPATH', ''))
     proc = subprocess.run([sys.executable, '-m', 'ansible_collections.mailops.sendmail.plugins.modules.host_state'],
-                          input=json.dumps({'ANSIBLE_MODULE_ARGS': args}), capture_output=True, text=True, env=env)
+                          input=json.dumps({'ANSIBLE_MODULE_ARGS': args}), capture_output=True, text=True, env=env, check=False)
     return json.loads(proc.stdout)
 
 
@@ -73,13 +69,12 @@ def test_module_end_to_end(tmp_path):
     pidfile = tmp_path / 'pid'
     pidfile.write_text('%d\n' % os.getpid())
     result = _run_module({'paths': [str(path), str(tmp_path / 'gone')], 'packages': ['dpkg', 'no-such-package-xyz'],
-                          'stale': [{'target': str(path) + '.db', 'source': str(path)}],
                           'pidfile': str(pidfile), 'listening': True})
     assert result['changed'] is False
     assert result['files'][str(path)]['checksum'] == hashlib.sha1(b'postmaster: root\n').hexdigest()
     assert result['files'][str(tmp_path / 'gone')] == {'exists': False}
     assert result['packages_missing'] == ['no-such-package-xyz']
-    assert result['stale'] == [str(path) + '.db']
+    assert result['files'][str(path)]['mtime_ns'] == os.stat(path).st_mtime_ns
     assert result['running'] is True
     assert isinstance(result['listening'], list)
 
@@ -157,8 +152,8 @@ def test_path_safety_of_directories_further_up(tmp_path):
     sticky = _dir(tmp_path / 'sticky', 0o1777)
     _dir(sticky / 'lists', 0o755, 0)
     assert host_state.path_safety(str(sticky / 'lists' / 'staff'))['problem'] is None
-    assert host_state.path_safety(str(sticky / 'new' / 'staff')) == {'problem': None,
-                                                                    'missing_dirs': [str(sticky / 'new')]}
+    assert host_state.path_safety(str(sticky / 'new' / 'staff')) == {
+        'problem': None, 'missing_dirs': [str(sticky / 'new')]}
     open_dir = _dir(tmp_path / 'open', 0o777)
     _dir(open_dir / 'lists', 0o755, 0)
     assert host_state.path_safety(str(open_dir / 'lists' / 'staff'))['problem'] == (
@@ -170,6 +165,6 @@ def test_path_safety_of_directories_further_up(tmp_path):
 def test_module_reports_path_safety(tmp_path):
     _dir(tmp_path / 'open', 0o1777)
     result = _run_module({'safe_paths': [str(tmp_path / 'open' / 'staff'), str(tmp_path / 'new' / 'staff')]})
-    assert result['path_safety'][str(tmp_path / 'new' / 'staff')] == {'problem': None,
-                                                                     'missing_dirs': [str(tmp_path / 'new')]}
+    assert result['path_safety'][str(tmp_path / 'new' / 'staff')] == {
+        'problem': None, 'missing_dirs': [str(tmp_path / 'new')]}
     assert 'writable by others than root' in result['path_safety'][str(tmp_path / 'open' / 'staff')]['problem']

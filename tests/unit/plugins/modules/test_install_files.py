@@ -209,7 +209,7 @@ def test_template_without_content_is_refused(tmp_path, capsys):
     path = tmp_path / 'sendmail.mc'
     rc, result = run_module(capsys, [dict(path=str(path), template='sendmail.mc.j2')])
     assert rc == 1
-    assert result['msg'] == ('%s: no content (a template is rendered by the action plugin on the controller)'
+    assert result['msg'] == ('%s: no content (a template or file is read by the action plugin on the controller)'
                              % path)
     assert not path.exists()
 
@@ -300,7 +300,8 @@ def test_post_command_does_not_run_in_check_mode(tmp_path, capsys):
     path.write_text('old\n')
     rc, result = run_module(capsys, [entry(path, 'new\n', post_command='/bin/cp %s %s.db' % (path, path))],
                             _ansible_check_mode=True)
-    assert rc == 0 and result['changed'] is True and result['post_commands'] == []
+    # Reported as the command that would run; nothing ran.
+    assert rc == 0 and result['changed'] is True and result['post_commands'] == [str(path)]
     assert path.read_text() == 'old\n' and not (tmp_path / 'access.db').exists()
 
 
@@ -387,7 +388,7 @@ def _run_with_file_size_limit(args, limit):
                PYTHONPATH=str(collections) + os.pathsep + os.environ.get('PYTHONPATH', ''))
     proc = subprocess.run([sys.executable, '-m', 'ansible_collections.mailops.sendmail.plugins.modules.install_files'],
                           input=json.dumps({'ANSIBLE_MODULE_ARGS': args}), capture_output=True, text=True, env=env,
-                          preexec_fn=limited)
+                          preexec_fn=limited, check=False)
     assert 'Traceback' not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
     return json.loads(proc.stdout)
 
@@ -418,3 +419,106 @@ def test_backup_that_fails_replaces_nothing_and_leaves_no_partial_copy(tmp_path)
     assert result['msg'] == 'No file was replaced. %s: cannot write its backup copy: File too large' % big
     assert small.read_text() == 'old small\n' and big.read_text() == 'y' * 5000
     assert sorted(p.name for p in tmp_path.iterdir()) == ['access', 'relay-domains']
+
+
+def test_an_earlier_phase_is_in_place_before_the_checks_of_a_later_one(tmp_path, capsys):
+    """The helper that checks the others is written first (phase 0): the check of phase 1 runs the new one."""
+    helper, access = tmp_path / 'helper', tmp_path / 'access'
+    helper.write_text('#!/bin/sh\nexit 1\n')                  # the old helper refuses everything
+    helper.chmod(0o755)
+    rc, result = run_module(capsys, [
+        entry(access, 'new\n', id='access', validate=[str(helper), '%s']),
+        entry(helper, '#!/bin/sh\ngrep -q new "$1"\n', id='helper', mode='0755', phase=0),
+    ])
+    assert rc == 0, result
+    assert result['changed_ids'] == ['helper', 'access']
+    assert access.read_text() == 'new\n'
+
+
+def test_a_failed_check_in_a_later_phase_keeps_its_files_and_reports_the_earlier_ones(tmp_path, capsys):
+    helper, access = tmp_path / 'helper', tmp_path / 'access'
+    access.write_text('old\n')
+    rc, result = run_module(capsys, [
+        entry(helper, '#!/bin/sh\nexit 3\n', id='helper', mode='0755', phase=0),
+        entry(access, 'new\n', id='access', validate=[str(helper), '%s']),
+    ])
+    assert rc == 1 and result['changed'] is True
+    assert result['changed_ids'] == ['helper']
+    assert result['msg'].startswith('No file of this step was replaced. %s: the new content was refused (rc 3)' % access)
+    assert access.read_text() == 'old\n' and leftovers(tmp_path) == []
+
+
+def test_commands_as_lists_take_the_path_as_one_word(tmp_path, capsys):
+    """A list command runs without a shell: the temporary path is one word, whatever it holds."""
+    directory = tmp_path / 'dir with space'
+    directory.mkdir()
+    path = directory / 'access'
+    seen = tmp_path / 'seen'
+    rc, result = run_module(capsys, [entry(path, 'x\n', validate=['/bin/cp', '%s', str(seen)],
+                                           post_command=['/bin/cp', str(path), str(path) + '.db'])])
+    assert rc == 0, result
+    assert seen.read_text() == 'x\n' and (directory / 'access.db').read_text() == 'x\n'
+    assert result['post_commands'] == [str(path)]
+
+
+@pytest.mark.parametrize('validate, message', [
+    (['/bin/true'], 'validate must contain %s'),
+    ([], 'validate must be a command line or a list of its words'),
+    (['/bin/true', 3], 'validate must be a command line or a list of its words'),
+])
+def test_unusable_commands_are_refused_before_anything_is_written(tmp_path, capsys, validate, message):
+    path = tmp_path / 'access'
+    rc, result = run_module(capsys, [entry(path, 'x\n', validate=validate)])
+    assert rc == 1 and message in result['msg'] and not path.exists()
+
+
+def test_rebuild_runs_the_post_command_of_an_unchanged_file(tmp_path, capsys):
+    """A built file older than its source (the action says rebuild): the command runs, the file stays."""
+    path = tmp_path / 'access'
+    path.write_text('same\n')
+    path.chmod(0o644)
+    before = frozen(path)
+    rc, result = run_module(capsys, [entry(path, 'same\n', id='access', rebuild=True,
+                                           post_command=['/bin/cp', str(path), str(path) + '.db'])])
+    assert rc == 0, result
+    assert result['changed'] is True and result['changed_ids'] == [] and result['post_commands'] == ['access']
+    assert (tmp_path / 'access.db').read_text() == 'same\n'
+    st = os.stat(path)
+    assert (st.st_ino, st.st_mtime_ns, st.st_ctime_ns) == before
+
+
+def test_missing_directories_are_made_before_the_files(tmp_path, capsys):
+    top, sub = tmp_path / 'lists', tmp_path / 'lists' / 'staff'
+    path = sub / 'everyone'
+    rc, result = run_module(capsys, [entry(path, 'alice\n')], directories=[str(top), str(sub)])
+    assert rc == 0, result
+    assert result['directories'] == [str(top), str(sub)] and path.read_text() == 'alice\n'
+    assert stat.S_IMODE(os.stat(sub).st_mode) == 0o755 and os.stat(sub).st_uid == 0
+    # An existing directory is left as it is, and not reported.
+    sub.chmod(0o750)
+    rc, result = run_module(capsys, [entry(path, 'alice\n')], directories=[str(top), str(sub)])
+    assert rc == 0 and result['directories'] == [] and result['changed'] is False
+    assert stat.S_IMODE(os.stat(sub).st_mode) == 0o750
+
+
+def test_check_mode_reports_directories_and_files_without_making_them(tmp_path, capsys):
+    sub = tmp_path / 'lists'
+    rc, result = run_module(capsys, [entry(sub / 'everyone', 'alice\n')], directories=[str(sub)],
+                            _ansible_check_mode=True)
+    assert rc == 0 and result['changed'] is True
+    assert result['directories'] == [str(sub)] and not sub.exists()
+
+
+def test_absent_files_are_removed_after_the_writes(tmp_path, capsys):
+    old, link, kept = tmp_path / 'old', tmp_path / 'link', tmp_path / 'kept'
+    old.write_text('x\n')
+    kept.write_text('k\n')
+    link.symlink_to(kept)
+    rc, result = run_module(capsys, [], absent=[str(old), str(link), str(tmp_path / 'never')],
+                            _ansible_check_mode=True)
+    assert rc == 0 and result['removed'] == [str(old), str(link)] and old.exists()
+    rc, result = run_module(capsys, [], absent=[str(old), str(link), str(tmp_path / 'never')])
+    assert rc == 0 and result['changed'] is True and result['removed'] == [str(old), str(link)]
+    assert not old.exists() and not os.path.lexists(link) and kept.read_text() == 'k\n'
+    rc, result = run_module(capsys, [], absent=[str(tmp_path)])
+    assert rc == 1 and 'is a directory' in result['msg']

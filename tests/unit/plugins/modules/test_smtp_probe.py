@@ -44,7 +44,7 @@ class ScriptedSMTP:
         self.sock.settimeout(0.2)
         while not self.stop.is_set():
             try:
-                conn, _ = self.sock.accept()
+                conn, _addr = self.sock.accept()
             except OSError:
                 continue
             with conn:
@@ -77,7 +77,7 @@ class ScriptedSMTP:
                     return
                 buf += data
             line, buf = buf.split(b'\r\n', 1)
-            verb, _, rest = line.decode().partition(' ')
+            verb, _sep, rest = line.decode().partition(' ')
             verb = verb.upper()
             self.commands.append((verb + ' ' + rest).strip())
             key = {'EHLO': 'ehlo', 'HELO': 'helo', 'MAIL': 'mail', 'RCPT': 'rcpt', 'QUIT': 'quit'}.get(verb)
@@ -110,7 +110,7 @@ def probe(port, **args):
     args = {'host': '127.0.0.1', 'port': port, 'helo': 'outsider.example.test', 'timeout': 5,
             'rcpt_to': ['probe@relay-probe.invalid'], **args}
     proc = subprocess.run([sys.executable, str(MODULE)], input=json.dumps({'ANSIBLE_MODULE_ARGS': args}),
-                          capture_output=True, text=True, timeout=60, env=dict(os.environ, LC_ALL='C.UTF-8'))
+                          capture_output=True, text=True, timeout=60, env=dict(os.environ, LC_ALL='C.UTF-8'), check=False)
     result = json.loads(proc.stdout)
     return bool(result.get('failed')), result
 

@@ -21,7 +21,6 @@ def test_same_python_needs_the_same_directory(tmp_path):
     assert not _same_python(str(tmp_path / 'missing'), str(own))
 
 
-
 def test_other_names_of_this_python_in_its_directory_are_this_python():
     """.venv/bin/python and .venv/bin/python3: one binary, one venv."""
     own = Path(sys.executable)

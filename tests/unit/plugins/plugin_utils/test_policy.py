@@ -15,7 +15,7 @@ DEFAULT_ALIASES = [
 ]
 OUTPUT_KEYS = {'errors', 'access', 'relay_domains', 'local_host_names', 'virtusertable', 'aliases',
                'alias_files', 'alias_files_absent', 'dnsbl', 'listen', 'smart_host', 'features',
-               'defines', 'mc_extra_lines', 'secrets'}
+               'defines', 'mc_extra_lines', 'secrets', 'cf_requirements'}
 
 # One valid entry per layered map, and the field that keys it.
 SAMPLES = {
@@ -56,8 +56,11 @@ def test_minimal_policy_is_valid_and_has_every_output_key():
                                  'options': 'Family=inet, Name=MTA, Port=25, Addr=127.0.0.1'}]
     assert result['smart_host'] == ''
     assert result['secrets'] is False
-    for name in OUTPUT_KEYS - {'errors', 'aliases', 'listen', 'smart_host', 'secrets'}:
+    for name in OUTPUT_KEYS - {'errors', 'aliases', 'listen', 'smart_host', 'secrets', 'cf_requirements'}:
         assert result[name] == [], name
+    # The role's own FEATUREs, which every sendmail.cf it builds must show.
+    assert result['cf_requirements'] == ['feature:use_cw_file', 'feature:access_db', 'feature:virtusertable',
+                                         'feature:delay_checks', 'feature:no_default_msa']
 
 
 def test_authinfo_entries_mark_the_policy_as_holding_secrets():
@@ -271,3 +274,17 @@ def test_client_mode_needs_a_smart_host():
     assert error.startswith('sendmail_smart_host: required in client mode')
     assert errors(mode='client', smart_host='[relay.example.com]') == []
     assert errors(mode='server') == []
+
+
+def test_cf_requirements_name_each_feature_once_and_every_dnsbl_zone():
+    """What build-cf and check-mc look for in the built sendmail.cf: the role's FEATUREs, the declared ones
+    (once each), dnsbl when a zone is listed, and each zone's name."""
+    result = build_policy({'listen': [{'name': 'MTA', 'port': 'smtp', 'addr': '127.0.0.1'}],
+                           'features': [{'name': 'ratecontrol', 'args': ['nodelay', 'terminate']},
+                                        {'name': 'greet_pause', 'args': ['5000']}],
+                           'dnsbl': [{'zone': 'zen.spamhaus.org'}, {'zone': 'bl.example.net'}]})
+    assert result['errors'] == []
+    assert result['cf_requirements'] == [
+        'feature:use_cw_file', 'feature:access_db', 'feature:virtusertable', 'feature:delay_checks',
+        'feature:no_default_msa', 'feature:ratecontrol', 'feature:greet_pause', 'feature:dnsbl',
+        'text:zen.spamhaus.org', 'text:bl.example.net']

@@ -1,0 +1,66 @@
+# Copyright: (c) 2026, mailops team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The action mailops.sendmail.sendmail_policy: merge and validate the layered policy on the controller.
+
+Its options (``ARGUMENT_SPEC``, module_utils/_policy_spec.py) are documented in
+plugins/modules/sendmail_policy.py: the action always runs on the controller.
+
+The layered lists are read from the host's variables as they are, and only the
+entries that contain a Jinja template are templated: templating a 20,000-entry
+list whole (what a set_fact with the filter does) walks and copies every string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.mailops.sendmail.plugins.module_utils._policy_spec import ARGUMENT_SPEC
+from ansible_collections.mailops.sendmail.plugins.plugin_utils._policy import LAYERED_KEYS, build_policy, policy_texts
+
+_MARKERS = ('{{', '{%', '{#')
+
+
+def _has_template(value):
+    """Whether a string anywhere in value could be a Jinja template."""
+    if isinstance(value, str):
+        return any(marker in value for marker in _MARKERS)
+    if isinstance(value, Mapping):
+        return any(_has_template(key) or _has_template(item) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_has_template(item) for item in value)
+    # Anything else but plain scalars (an inline !vault value, for one) is left to the templar.
+    return not isinstance(value, (bool, int, float, type(None)))
+
+
+class PolicyAction(ActionBase):
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def _resolve(self, value):
+        """value with its templates rendered; a list entry by entry, the others whole."""
+        if isinstance(value, (list, tuple)):
+            return [self._templar.template(item) if _has_template(item) else item for item in value]
+        if _has_template(value):
+            return self._templar.template(value)   # rendered through: its result is final
+        return value
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super(PolicyAction, self).run(tmp, task_vars)
+        del tmp
+        _valid, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        data = dict(args['settings'])
+        for key in LAYERED_KEYS:
+            var = 'sendmail_' + key
+            if var in task_vars:
+                data[key] = self._resolve(task_vars[var])
+        policy = build_policy(data)
+        result.update(changed=False, policy=policy_texts(policy))
+        if policy['secrets']:
+            # AuthInfo passwords in the access map: the result (the map as text) stays out of every log.
+            result['_ansible_no_log'] = True
+        return result
