@@ -28,7 +28,6 @@ FQCN = f"{GALAXY['namespace']}.{GALAXY['name']}"
 PLUGINS = {
     "module": sorted(p.stem for p in (ROOT / "plugins" / "modules").glob("*.py")),
     "filter": sorted(p.stem for p in (ROOT / "plugins" / "filter").glob("*.yml")),
-    "connection": sorted(p.stem for p in (ROOT / "plugins" / "connection").glob("*.py")),
     "role": sorted(p.parent.parent.name for p in (ROOT / "roles").glob("*/meta/argument_specs.yml")),
 }
 
