@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 # Copyright: (c) 2026, mailops team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -140,7 +140,7 @@ def machine_cpu_seconds():
 def lab_cgroups():
     """The CPU accounting files of the lab's running containers (cgroup v1 cpuacct or v2 cpu.stat)."""
     ids = subprocess.run(['podman', 'ps', '-q', '--no-trunc', '--filter', 'label=mailops.lab=%s' % LAB],
-                         capture_output=True, text=True).stdout.split()
+                         capture_output=True, text=True, check=False).stdout.split()
     paths = []
     for cid in ids:
         for candidate in ('/sys/fs/cgroup/cpuacct/libpod_parent/libpod-%s/cpuacct.usage' % cid,
@@ -346,7 +346,7 @@ def profile_lines(text):
 
 def summarize_profile(rows):
     controller_markers = ('Validating arguments', 'Merge the base', 'Refuse', 'Fail ', 'Load the names',
-                      'Apply configuration changes', 'Validate the ')
+                          'Apply configuration changes', 'Validate the ')
     total = sum(s for _t, s in rows)
     slow = [(t, s) for t, s in rows if s >= 0.3]
     return dict(total=round(total, 2), tasks=len(rows), tasks_over_0_3s=len(slow),
@@ -495,7 +495,7 @@ def main():
                 bv_lookup_maxrss_kb=container_maxrss(host, 'maxrss-bv-' + host, '/usr/sbin/sendmail', '-bv',
                                                      'user%d@%s' % (MAP_ENTRIES // 2, LAB_DOMAIN)))
         memory[BIG]['newaliases_maxrss_kb'] = container_maxrss(BIG, 'maxrss-newaliases', '/usr/sbin/sendmail',
-                                                                '-bi', '-oA%s/aliases' % RAW_DIR)
+                                                               '-bi', '-oA%s/aliases' % RAW_DIR)
         memory[BIG]['makemap_maxrss_kb'] = container_maxrss(
             BIG, 'maxrss-makemap', 'sh', '-c', 'makemap hash %s/access < %s/access' % (RAW_DIR, RAW_DIR))
     attempt('4 memory', case_memory, 'memory')
@@ -597,7 +597,7 @@ def report(config, times, extra, memory, dns, profiles, expect, elapsed, failure
             controller = median(many) - median(hosts)
             row('2 fleet %s, %d hosts: controller side / lab hosts' % (name, top),
                 '%.1f / %.1f CPU-s (%.2f / %.2f per host)' % (controller, median(hosts), controller / top,
-                                                             median(hosts) / top),
+                                                              median(hosts) / top),
                 'floor %.1fx' % (controller / cpus / m['%s1' % kind]), 'hosts elsewhere')
         key = '%s%d_cpu_s' % (kind, top)
         if extra.get(key):
@@ -674,9 +674,10 @@ def report(config, times, extra, memory, dns, profiles, expect, elapsed, failure
         for task, seconds in prof['top'][:6]:
             print('  %6.2f s  %s' % (seconds, task))
 
-    git = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=str(REPO), capture_output=True, text=True)
+    git = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=str(REPO), capture_output=True, text=True,
+                         check=False)
     dirty = subprocess.run(['git', 'status', '--short', '--', 'roles', 'plugins', 'playbooks', 'lab'],
-                           cwd=str(REPO), capture_output=True, text=True)
+                           cwd=str(REPO), capture_output=True, text=True, check=False)
     out = dict(
         stamp=stamp, quick=quick, runs=runs, lab=config['lab'], base=config['base'], minutes=round(elapsed / 60, 1),
         git=git.stdout.strip(), dirty=dirty.stdout.split('\n') if dirty.stdout.strip() else [],
