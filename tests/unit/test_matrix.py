@@ -36,12 +36,12 @@ def test_matrix_pins_one_patch_release_per_minor_release_with_its_ansible_packag
         assert re.fullmatch(r'2\.\d+\.\d+', core) and re.fullmatch(r'\d+\.\d+\.\d+', ansible), (core, ansible)
         # ansible N is made for ansible-core 2.(N+7): ansible 9 for 2.16, ..., ansible 12 for 2.19
         assert int(ansible.split('.')[0]) + 7 == _minor(core)[1], (core, ansible)
-    minors = [_minor(core) for core, _ in pairs]
+    minors = [_minor(core) for core, dummy in pairs]
     assert minors == sorted(set(minors)), 'one release per minor release, oldest first'
 
 
 def test_the_releases_tested_are_the_range_requires_ansible_states():
-    minors = [_minor(core) for core, _ in matrix()]
+    minors = [_minor(core) for core, dummy in matrix()]
     newest, excluded = main_venv_range()
     assert excluded == (newest[0], newest[1] + 1), 'the main venv is one minor release'
     tested = minors + [newest]
@@ -51,5 +51,5 @@ def test_the_releases_tested_are_the_range_requires_ansible_states():
 
 
 def test_these_tests_run_on_a_release_of_the_range():
-    minors = [_minor(core) for core, _ in matrix()] + [main_venv_range()[0]]
+    minors = [_minor(core) for core, dummy in matrix()] + [main_venv_range()[0]]
     assert _minor(CORE_VERSION) in minors
