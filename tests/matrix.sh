@@ -52,8 +52,8 @@ matrix_tests() {    # matrix_tests VENV: unit tests, release check and DNS integ
     start=$SECONDS
     PATH="$venv/bin:$BASE_PATH" VIRTUAL_ENV=$venv \
         "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/unit tests/integration/dns || rc=$?
-    SUMMARY+=("$(core_of "$venv"): unit, release-check and DNS tests $([ $rc = 0 ] && echo passed || echo FAILED), $((
-        SECONDS - start)) s")
+    echo "matrix: $(core_of "$venv"): unit, release-check and DNS tests $([ $rc = 0 ] && echo passed || echo FAILED)," \
+        "$((SECONDS - start)) s"
     return $rc
 }
 
@@ -85,27 +85,50 @@ matrix_lab() {      # matrix_lab VENV: the molecule scenario's sequence with thi
         echo "-- verify"
         python -m pytest -q -p no:cacheprovider molecule/default/tests || exit 1
     ) || rc=$?
-    SUMMARY+=("$(core_of "$venv"): molecule sequence $([ $rc = 0 ] && echo passed || echo FAILED), $((SECONDS - start)) s")
+    echo "matrix: $(core_of "$venv"): molecule sequence $([ $rc = 0 ] && echo passed || echo FAILED), $((SECONDS - start)) s"
     return $rc
 }
 
 want=${*:-}
 oldest=${MATRIX_CORE%% *}
-SUMMARY=()
-failed=0
+jobs=()
 for pair in $MATRIX_CORE; do
     core=${pair%=*}
     if [ -n "$want" ] && ! grep -qw "${core%.*}" <<<"$want"; then
         continue
     fi
     venv=$(matrix_venv "$pair")
-    echo "== ansible-core $core"
     if [ "${MATRIX_TESTS:-1}" != 0 ]; then
-        matrix_tests "$venv" || failed=1
+        jobs+=("matrix_tests $venv")
     fi
     if [ "$pair" = "$oldest" ] && [ "${MATRIX_LAB:-1}" != 0 ]; then
-        matrix_lab "$venv" || failed=1
+        jobs+=("matrix_lab $venv")
     fi
 done
-printf 'matrix: %s\n' "${SUMMARY[@]}"
+
+# The runs wait on subprocesses, NSD and containers more than they use the CPU: by default
+# they run side by side (MATRIX_JOBS=1: one after the other), each one's output shown when it ends.
+failed=0
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+if [ "${MATRIX_JOBS:-0}" = 1 ]; then
+    for job in "${jobs[@]}"; do
+        echo "== $job"
+        $job | tee -a "$logs/summary" || failed=1
+    done
+else
+    pids=()
+    for n in "${!jobs[@]}"; do
+        ${jobs[$n]} >"$logs/$n" 2>&1 &
+        pids+=($!)
+    done
+    for n in "${!jobs[@]}"; do
+        wait "${pids[$n]}" || failed=1
+        echo "== ${jobs[$n]}"
+        cat "$logs/$n"
+        cat "$logs/$n" >>"$logs/summary"
+    done
+fi
+echo
+grep '^matrix: ' "$logs/summary" || true
 exit $failed
