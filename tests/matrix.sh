@@ -52,9 +52,9 @@ matrix_tests() {    # matrix_tests VENV: unit tests, release check and DNS integ
     start=$SECONDS
     PATH="$venv/bin:$BASE_PATH" VIRTUAL_ENV=$venv \
         "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/unit tests/integration/dns || rc=$?
-    echo "matrix: $(core_of "$venv"): unit, release-check and DNS tests $([ $rc = 0 ] && echo passed || echo FAILED)," \
+    echo "matrix: $(core_of "$venv"): unit, release-check and DNS tests $([ "$rc" = 0 ] && echo passed || echo FAILED)," \
         "$((SECONDS - start)) s"
-    return $rc
+    return "$rc"
 }
 
 matrix_lab() {      # matrix_lab VENV: the molecule scenario's sequence with this release
@@ -85,8 +85,8 @@ matrix_lab() {      # matrix_lab VENV: the molecule scenario's sequence with thi
         echo "-- verify"
         python -m pytest -q -p no:cacheprovider molecule/default/tests || exit 1
     ) || rc=$?
-    echo "matrix: $(core_of "$venv"): molecule sequence $([ $rc = 0 ] && echo passed || echo FAILED), $((SECONDS - start)) s"
-    return $rc
+    echo "matrix: $(core_of "$venv"): molecule sequence $([ "$rc" = 0 ] && echo passed || echo FAILED), $((SECONDS - start)) s"
+    return "$rc"
 }
 
 want=${*:-}
@@ -99,12 +99,19 @@ for pair in $MATRIX_CORE; do
     fi
     venv=$(matrix_venv "$pair")
     if [ "${MATRIX_TESTS:-1}" != 0 ]; then
-        jobs+=("matrix_tests $venv")
+        jobs+=("tests $venv")
     fi
     if [ "$pair" = "$oldest" ] && [ "${MATRIX_LAB:-1}" != 0 ]; then
-        jobs+=("matrix_lab $venv")
+        jobs+=("lab $venv")
     fi
 done
+
+run_job() {         # run_job "tests VENV" | "lab VENV"
+    case $1 in
+        tests\ *) matrix_tests "${1#* }" ;;
+        lab\ *) matrix_lab "${1#* }" ;;
+    esac
+}
 
 # The runs wait on subprocesses, NSD and containers more than they use the CPU: by default
 # they run side by side (MATRIX_JOBS=1: one after the other), each one's output shown when it ends.
@@ -114,12 +121,12 @@ trap 'rm -rf "$logs"' EXIT
 if [ "${MATRIX_JOBS:-0}" = 1 ]; then
     for job in "${jobs[@]}"; do
         echo "== $job"
-        $job | tee -a "$logs/summary" || failed=1
+        run_job "$job" | tee -a "$logs/summary" || failed=1
     done
 else
     pids=()
     for n in "${!jobs[@]}"; do
-        ${jobs[$n]} >"$logs/$n" 2>&1 &
+        run_job "${jobs[$n]}" >"$logs/$n" 2>&1 &
         pids+=($!)
     done
     for n in "${!jobs[@]}"; do
