@@ -3,7 +3,8 @@
 # Installs what it needs (scripts/setup.sh), then: lint, changelog fragments,
 # every ansible-test sanity test, unit tests (with the release check,
 # tests/unit/test_release.py: build, install, ansible-doc, ansible-builder) and
-# DNS integration tests, the molecule scenario of the lab fleet, and the
+# DNS integration tests (then on each older ansible-core release, tests/matrix.sh),
+# the molecule scenario of the lab fleet, and the
 # change/safety tests on a live lab. Benchmarks are not part of it (bench/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,9 @@ bash tests/sanity.sh
 
 step "unit tests, release check and DNS module integration tests (real NSD)"
 python -m pytest -q -p no:cacheprovider tests/unit tests/integration/dns
+
+step "ansible-core matrix: the same tests on 2.16, 2.17 and 2.18; molecule's sequence on 2.16"
+bash tests/matrix.sh
 
 step "molecule: the lab fleet (converge, idempotence, check, verify)"
 molecule test -s default

@@ -35,6 +35,24 @@ def _has_template(value):
     return not isinstance(value, (bool, int, float, type(None)))
 
 
+def _decrypted(value):
+    """value with inline !vault values as their plain text, the same object if it has none.
+
+    ansible-core < 2.19: the templar returns a !vault value as it is (AnsibleVaultEncryptedUnicode,
+    not a str; str() decrypts it). From 2.19 on the templar has decrypted it and nothing here
+    changes (no value carries ``__ENCRYPTED__``).
+    """
+    if getattr(value, '__ENCRYPTED__', False):
+        return str(value)
+    if isinstance(value, Mapping):
+        items = {key: _decrypted(item) for key, item in value.items()}
+        return items if any(items[key] is not item for key, item in value.items()) else value
+    if isinstance(value, (list, tuple)):
+        items = [_decrypted(item) for item in value]
+        return items if any(new is not old for new, old in zip(items, value)) else value
+    return value
+
+
 class PolicyAction(ActionBase):
 
     TRANSFERS_FILES = False
@@ -43,9 +61,9 @@ class PolicyAction(ActionBase):
     def _resolve(self, value):
         """value with its templates rendered; a list entry by entry, the others whole."""
         if isinstance(value, (list, tuple)):
-            return [self._templar.template(item) if _has_template(item) else item for item in value]
+            return [_decrypted(self._templar.template(item)) if _has_template(item) else item for item in value]
         if _has_template(value):
-            return self._templar.template(value)   # rendered through: its result is final
+            return _decrypted(self._templar.template(value))   # rendered through: its result is final
         return value
 
     def run(self, tmp=None, task_vars=None):

@@ -15,7 +15,7 @@ import dns.query
 import dns.rrset
 import pytest
 import yaml
-from ansible.module_utils.testing import patch_module_args
+from core_compat import patch_module_args
 
 from ansible_collections.mailops.sendmail.plugins.doc_fragments.dns import ModuleDocFragment
 from ansible_collections.mailops.sendmail.plugins.module_utils import _dns, _mx_verify

@@ -7,7 +7,7 @@ import pwd
 import stat
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
+from core_compat import patch_module_args
 
 from ansible_collections.mailops.sendmail.plugins.modules import install_files
 
