@@ -15,6 +15,12 @@ every case of one round alike; the table shows medians and ratios of medians):
                playbook that only gathers facts on mx1                 target <= 3x
   2  fleet     site.yml converge (fresh containers) and re-converge on 1, 5
                and 20 hosts at forks 25: seconds per host, 20/1 ratio   target <= 4x
+  2r ratio     a no-op site.yml on the 20 converged fleet hosts / a facts-only
+               play on the same 20 hosts, in wall time and in controller CPU
+               per host (the machine's CPU less the lab hosts' own)  targets <= 3x
+               with the tasks per host; the same for the no-op of BENCH_BEFORE
+               (default 3830005, the last commit before the one-pass roles and
+               the lab on ssh) from a git worktree, run in the same rounds
   3  maps      20,000 entries each in access, virtusertable, aliases on bigmx:
                (a) the role applying one changed entry, (b) its no-op re-run,
                (c) the raw path: podman cp of the three files + makemap/newaliases
@@ -31,7 +37,7 @@ slowest tasks are printed under the table and stored in the JSON.
 Environment: BENCH_RUNS (default 3), BENCH_QUICK=1 (smoke run: 1 and 5 hosts,
 500-entry maps, 20 lineinfile entries, 200 DNS domains), BENCH_MAP_ENTRIES,
 BENCH_LINEINFILE_ENTRIES, BENCH_DNS_DOMAINS, BENCH_PROFILE=0 (skip the profiles),
-BENCH_CASES=fleet,dns (run only these of noop, maps, lineinfile, fleet, transport, memory, dns,
+BENCH_CASES=fleet,dns (run only these of noop, maps, lineinfile, fleet, ratio, transport, memory, dns,
 profiles; transport re-runs the 1- and 20-host re-converge with an ssh connection per command).
 The fleet rows also show the CPU the whole machine spent per run: spread over its
 CPUs, that is the least time the 20 hosts can take ("floor"), whatever Ansible does.
@@ -69,7 +75,10 @@ PROFILE = os.environ.get('BENCH_PROFILE', '1') not in ('', '0')
 FLEET = ['fleet%02d' % i for i in range(1, 21)]
 FLEET_OFFSET = dict((name, 8 + i) for i, name in enumerate(FLEET, 1))
 FLEET_SIZES = (1, 5) if QUICK else (1, 5, 20)
-ALL_CASES = ('noop', 'maps', 'lineinfile', 'fleet', 'transport', 'memory', 'dns', 'profiles')
+ALL_CASES = ('noop', 'maps', 'lineinfile', 'fleet', 'ratio', 'transport', 'memory', 'dns', 'profiles')
+# Case 2r compares this checkout's no-op on the 20 fleet hosts with the same playbook of another commit
+# (a git worktree of it, made under bench/results/), side by side in each round. Empty: this checkout only.
+BEFORE = os.environ.get('BENCH_BEFORE', '3830005')
 CASES = set(c.strip() for c in os.environ.get('BENCH_CASES', ','.join(ALL_CASES)).split(',') if c.strip())
 BIG = 'bigmx'
 RAW_DIR = '/var/lib/mailops-bench-raw'     # root-only: sendmail refuses world-writable paths
@@ -260,6 +269,28 @@ def recreate(hosts):
     """Fresh containers for hosts (lab/lab.sh host: the same options, key and known_hosts as lab.sh up)."""
     run('recreate-' + '-'.join(hosts[:1] + hosts[-1:]), ['bash', 'lab/lab.sh', 'host']
         + ['%s=%d' % (h, FLEET_OFFSET[h]) for h in hosts])
+
+
+def before_checkout(commit):
+    """A checkout of commit (a detached git worktree under RESULTS) with the collection linked where
+    Ansible finds it; the environment that makes ansible-playbook use that collection."""
+    sha = subprocess.run(['git', 'rev-parse', '--short', commit], cwd=str(REPO), capture_output=True, text=True,
+                         check=True).stdout.strip()
+    tree = RESULTS / ('before-' + sha)
+    if not (tree / 'playbooks' / 'site.yml').exists():
+        subprocess.run(['git', 'worktree', 'add', '--force', '--detach', str(tree), sha], cwd=str(REPO),
+                       capture_output=True, check=True)
+    link = tree / '.cache' / 'collections' / 'ansible_collections' / 'mailops' / 'sendmail'
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if not link.is_symlink():
+        link.symlink_to(tree)
+    return sha, tree, {'ANSIBLE_COLLECTIONS_PATH': str(tree / '.cache' / 'collections')}
+
+
+def tasks_per_host(result):
+    """The tasks each host ran or skipped (ok + changed + skipped + failed of the recap), the median host."""
+    counts = [sum(c.get(k, 0) for k in ('ok', 'changed', 'skipped', 'failed')) for c in result.recap.values()]
+    return statistics.median(counts) if counts else 0
 
 
 def map_data(entries):
@@ -464,6 +495,27 @@ def main():
                           extra=['-e', json.dumps({'ansible_ssh_args': '-o ControlMaster=no'})])
             say('  2: %2d host(s): re-converge with an ssh connection per command %.1f s' % (size, direct.wall))
 
+    before = before_checkout(BEFORE) if BEFORE and 'ratio' in CASES else None
+
+    def case_ratio():
+        """2r: a no-op site.yml on the 20 fleet hosts against a facts-only play on the same hosts, for this
+        checkout and (BENCH_BEFORE) for the commit before the one-pass redesign, one after the other."""
+        rnd, limit = state['rnd'], ','.join(FLEET)
+        cgroups = lab_cgroups()
+        runs = [('facts', 'bench/facts.yml', None), ('after', 'playbooks/site.yml', None)]
+        if before:
+            runs.append(('before', str(before[1] / 'playbooks' / 'site.yml'), before[2]))
+        figures = []
+        for name, path, env in runs:
+            res = playbook('r%d-ratio-%s' % (rnd, name), path, limit, cgroups=cgroups, env_extra=env)
+            if name != 'facts':
+                check_changed(res, True)
+            note('ratio_' + name, res.wall)
+            more('ratio_%s_controller_cpu_s' % name, round(res.machine_cpu - (res.hosts_cpu or 0), 2))
+            more('ratio_%s_tasks_per_host' % name, tasks_per_host(res))
+            figures.append('%s %.1f s' % (name, res.wall))
+        say('  2r: 20 hosts: %s' % ', '.join(figures))
+
     for rnd in range(1, RUNS + 1):
         state['rnd'] = rnd
         say('round %d/%d' % (rnd, RUNS))
@@ -481,6 +533,12 @@ def main():
             hosts = FLEET[done:done + size]
             attempt('2 fleet %d' % size, lambda size=size, hosts=hosts: case_fleet(size, hosts), 'fleet')
             done += size
+        if 'ratio' in CASES:
+            # Case 2 leaves the 20 hosts converged when it ran on 20; else they are converged here.
+            if ('fleet' in CASES and max(FLEET_SIZES) < len(FLEET)) or ('fleet' not in CASES and rnd == 1):
+                attempt('2r converge', lambda: playbook('r%d-ratio-converge' % rnd, 'playbooks/site.yml',
+                                                        ','.join(FLEET)))
+            attempt('2r fleet no-op vs facts', case_ratio, 'ratio')
         more('load_average', [round(v, 2) for v in os.getloadavg()])
 
     # 4: sendmail's memory on the host, with the large maps (bigmx) and the lab's own (mx1).
@@ -532,7 +590,7 @@ def main():
     more('load1_after', LOADS)
     config = dict(runs=RUNS, quick=QUICK, map_entries=MAP_ENTRIES, lineinfile_entries=LINEINFILE_ENTRIES,
                   fleet_sizes=list(FLEET_SIZES), dns_domains=DNS_DOMAINS, stamp=STAMP, lab=LAB, base=BASE,
-                  cpus=os.cpu_count(), cases=sorted(CASES))
+                  cpus=os.cpu_count(), cases=sorted(CASES), before=before[0] if before else '')
     saved = dict(config=config, times=times, extra=extra, memory=memory, dns=dns, profiles=profiles, expect=expect,
                  failures=failures, elapsed=time.perf_counter() - t0)
     (LOGS / 'state.json').write_text(json.dumps(saved, indent=1))   # bench.py --report FILE re-prints it
@@ -613,6 +671,22 @@ def report(config, times, extra, memory, dns, profiles, expect, elapsed, failure
             row('2 re-converge, %d host%s: an ssh connection per command vs ControlPersist' % (size, 's' if size > 1 else ''),
                 '%.1f s vs %.1f s%s' % (m[key], m['reconv%d' % size], cpu_note),
                 '%.2fx' % (m[key] / m['reconv%d' % size]))
+    # 2r: the fleet against itself (20 hosts sharing the machine's CPUs with the controller in both plays).
+    fleet_n = len(FLEET)
+    for name, label in (('after', 'this checkout'), ('before', 'before (%s)' % config.get('before', ''))):
+        key = 'ratio_' + name
+        if key not in m or 'ratio_facts' not in m:
+            continue
+        ratio_row('2r no-op site.yml, %d hosts, %s, vs facts-only on them' % (fleet_n, label), key, 'ratio_facts',
+                  '%.1fx facts', '<= 3x', 3, '%.1f s vs %.1f s' % (m[key], m['ratio_facts']))
+        mine, facts = extra.get(key + '_controller_cpu_s'), extra.get('ratio_facts_controller_cpu_s')
+        if mine and facts:
+            per, per_facts = median(mine) / fleet_n, median(facts) / fleet_n
+            row('2r controller CPU per host, %s, vs facts-only' % label, '%.2f vs %.2f CPU-s' % (per, per_facts),
+                '%.1fx facts' % (per / per_facts), '<= 3x', per / per_facts <= 3)
+        tasks = extra.get(key + '_tasks_per_host')
+        if tasks:
+            row('2r tasks per host, %s' % label, '%d' % median(tasks))
     entries = map_entries * 3
     if 'maps' in cases:
         ratio_row('3a role: one changed entry, %d x 3 maps' % map_entries, 'change', 'same', '%.2fx (b)',
