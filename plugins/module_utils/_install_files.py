@@ -50,6 +50,7 @@ ARGUMENT_SPEC = dict(
                    triggers=dict(type='list', elements='str', default=[]),
                    phase=dict(type='int', default=1),
                    unsafe_writes=dict(type='bool', default=False),
+                   backup=dict(type='bool'),
                    diff_hide=dict(type='str'),
                )),
     state=dict(type='dict'),
@@ -324,7 +325,8 @@ def _install(module, entries, report, diffs):
         # 1b. the backup copies, all before the first file of the phase is replaced
         made = {}
         for entry, _new, old, differs in entries:
-            if differs and old is not None and params['backup'] and not module.check_mode:
+            backup = params['backup'] if entry['backup'] is None else entry['backup']
+            if differs and old is not None and backup and not module.check_mode:
                 try:
                     made[entry['path']] = _backup(entry['path'])
                 except OSError as exc:
@@ -339,17 +341,19 @@ def _install(module, entries, report, diffs):
                 if differs and not module.check_mode:
                     module.atomic_move(temps.pop(path), path, unsafe_writes=entry['unsafe_writes'])
                     report['changed_ids'].append(key)
-                    if path in made and params['backup_keep'] > 0:
-                        report['backups_removed'].extend(_rotate(path, params['backup_keep']))
                     file_changed = False
+                # Owner, group and mode before anything reads the new file: a new map holding
+                # passwords is never left with the default mode, and its rebuild copies the right ones.
+                if old is not None or not module.check_mode:
+                    file_changed = module.set_fs_attributes_if_different(_file_args(module, entry, path), file_changed)
+                if differs and not module.check_mode and path in made and params['backup_keep'] > 0:
+                    report['backups_removed'].extend(_rotate(path, params['backup_keep']))
                 if entry['post_command'] is not None and (differs or entry['rebuild']):
                     if not module.check_mode:
                         failure = _run(module, entry['post_command'])
                         if failure:
                             raise RuntimeError('%s failed (rc %d): %s' % ((_shown(entry['post_command']),) + failure))
                     report['post_commands'].append(key)
-                if old is not None or not module.check_mode:
-                    file_changed = module.set_fs_attributes_if_different(_file_args(module, entry, path), file_changed)
             except Exception as exc:  # pylint: disable=broad-except
                 _fail(module, report, '%s: %s (files already replaced: %s)' % (
                     path, _reason(exc), ', '.join(report['changed_ids']) or 'none'))
@@ -378,9 +382,23 @@ def _remove(module, report):
         report['removed'].append(path)
 
 
+def _with_report(fail_json, report):
+    """fail_json that always returns what was done so far: AnsibleModule's own helpers (atomic_move on
+    ansible-core < 2.19, set_fs_attributes_if_different) fail through it, and the role restarts sendmail
+    for what changed before the failure."""
+    def fail(**kwargs):
+        for key, value in report.items():
+            kwargs.setdefault(key, value)
+        kwargs.setdefault('changed', any(report[key] for key in ('changed_ids', 'post_commands', 'directories',
+                                                                 'removed')))
+        fail_json(**kwargs)
+    return fail
+
+
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     report = dict(changed_ids=[], backups={}, post_commands=[], backups_removed=[], directories=[], removed=[])
+    module.fail_json = _with_report(module.fail_json, report)
     if module.params['backup_keep'] < 0:
         module.fail_json(msg='backup_keep must be 0 (keep every backup) or more, got %d'
                          % module.params['backup_keep'], changed=False, **report)
@@ -392,6 +410,11 @@ def main():
     for phase in sorted({entry['phase'] for entry, _new, _old, _differs in entries}):
         _install(module, [item for item in entries if item[0]['phase'] == phase], report, diffs)
     _remove(module, report)
+    if module._diff:
+        diffs.extend(dict(before_header=path, after_header=path, before=dict(path=path, state='absent'),
+                          after=dict(path=path, state='directory')) for path in report['directories'])
+        diffs.extend(dict(before_header=path, after_header=path, before=dict(path=path, state='file'),
+                          after=dict(path=path, state='absent')) for path in report['removed'])
     result = dict(report, changed=any(report[key] for key in (
         'changed_ids', 'post_commands', 'directories', 'removed')))
     if diffs:

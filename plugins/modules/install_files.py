@@ -19,12 +19,15 @@ description:
   - What goes to the host is written in one call, phase by phase (O(files[].phase)). Within a phase every new
     content is first written beside its destination and checked with its O(files[].validate) command; only when
     every check passed (and, with O(backup=true), every backup copy was made) are the files moved into place
-    (each atomically), each followed by its O(files[].post_command). When one check fails, no file of the phase
-    (nor of a later one) is replaced and the task fails with the command's output. Unknown owners and groups,
-    and a destination that is a symbolic link, are refused the same way, before any file is replaced.
+    (each atomically) and given its owner, group and mode, each followed by its O(files[].post_command). When one
+    check fails, no file of the phase (nor of a later one) is replaced and the task fails with the command's
+    output. Unknown owners and groups, and a destination that is a symbolic link, are refused the same way, before
+    any file is replaced.
   - A write that fails (a full disk) fails the task with the reason and leaves no temporary file or partial
     backup behind.
-  - RV(triggered) names what the changed files ask for (O(files[].triggers)), for example a restart.
+  - RV(triggered) names what the changed files ask for (O(files[].triggers)), for example a restart; a file with
+    a O(files[].post_command) asks only once that command ran. A failed call reports what it did before it
+    failed (RV(changed_ids), RV(post_commands), RV(triggered)).
   - Supports check mode and diff mode.
 version_added: 0.1.0
 author:
@@ -120,6 +123,9 @@ options:
             container), like the C(unsafe_writes) of M(ansible.builtin.template).
         type: bool
         default: false
+      backup:
+        description: Whether to keep a backup copy of this file when it is replaced; O(backup) when omitted.
+        type: bool
       diff_hide:
         description:
           - A regular expression; lines of the old or new content that it matches are shown as a placeholder in
@@ -228,7 +234,9 @@ sent:
   elements: str
   sample: [access]
 triggered:
-  description: The O(files[].triggers) of the files in RV(changed_ids) and RV(post_commands), sorted, each once.
+  description:
+    - The O(files[].triggers) of the files in RV(changed_ids) that have no O(files[].post_command), and of the files
+      in RV(post_commands); sorted, each once.
   returned: always
   type: list
   elements: str

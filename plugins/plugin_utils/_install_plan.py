@@ -129,7 +129,9 @@ def plan(action, args, task_vars):
         key = entry.get('id') or entry['path']
         if key in triggers:
             raise AnsibleActionFail('install_files: the id %r is given twice' % key)
-        triggers[key] = list(entry.get('triggers') or [])
+        # A file rebuilt into another (post_command) triggers only once that rebuild ran: a restart
+        # for a sendmail.mc whose sendmail.cf failed to build would restart the old cf.
+        triggers[key] = (list(entry.get('triggers') or []), entry.get('post_command') is not None)
         if files is not None and entry['path'] not in files:
             raise AnsibleActionFail('install_files: the state has no entry for %s: read it with host_state'
                                     % entry['path'])
@@ -159,6 +161,8 @@ def plan(action, args, task_vars):
 
 
 def triggered(result, triggers):
-    """The triggers of the files that changed or were rebuilt (also when a later step failed)."""
-    done = list(result.get('changed_ids') or []) + list(result.get('post_commands') or [])
-    return sorted({name for key in done for name in triggers.get(key, [])})
+    """The triggers of the files that changed, or for a file with a rebuild command, were rebuilt (also
+    when a later step of the call failed)."""
+    changed, rebuilt = set(result.get('changed_ids') or []), set(result.get('post_commands') or [])
+    return sorted({name for key, (names, has_rebuild) in triggers.items()
+                   if key in rebuilt or (key in changed and not has_rebuild) for name in names})

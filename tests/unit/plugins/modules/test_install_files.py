@@ -522,3 +522,55 @@ def test_absent_files_are_removed_after_the_writes(tmp_path, capsys):
     assert not old.exists() and not os.path.lexists(link) and kept.read_text() == 'k\n'
     rc, result = run_module(capsys, [], absent=[str(tmp_path)])
     assert rc == 1 and 'is a directory' in result['msg']
+
+
+def test_a_new_file_has_its_mode_before_its_rebuild_reads_it(tmp_path, capsys):
+    """A new access map with passwords: its rebuild (which copies the map's mode to the .db) already sees 0600."""
+    path = tmp_path / 'access'
+    seen = tmp_path / 'mode-seen-by-the-rebuild'
+    rc, result = run_module(capsys, [entry(path, 'AuthInfo:relay "P:secret"\n', mode='0600',
+                                           post_command=['/bin/sh', '-c', 'stat -c %%a "$0" > "$1"' % (), str(path),
+                                                         str(seen)])])
+    assert rc == 0, result
+    assert seen.read_text() == '600\n' and mode_of(path) == 0o600
+
+
+def test_a_failure_inside_ansible_helpers_still_reports_what_was_replaced(tmp_path, capsys, monkeypatch):
+    """atomic_move fails through fail_json on ansible-core < 2.19 (and set_fs_attributes_if_different on every
+    release): the result still lists what was replaced before, so the role restarts for it."""
+    from ansible.module_utils.basic import AnsibleModule
+    first, second = tmp_path / 'sendmail.mc', tmp_path / 'access'
+    real = AnsibleModule.atomic_move
+
+    def atomic_move(self, src, dest, unsafe_writes=False, keep_dest_attrs=True):
+        if dest == str(second):
+            self.fail_json(msg='Could not replace file: %s' % dest)
+        return real(self, src, dest, unsafe_writes=unsafe_writes)
+    monkeypatch.setattr(AnsibleModule, 'atomic_move', atomic_move)
+    rc, result = run_module(capsys, [entry(first, 'mc\n', id='mc', post_command='/bin/true'),
+                                     entry(second, 'access\n', id='access')])
+    assert rc == 1 and result['msg'] == 'Could not replace file: %s' % second
+    assert result['changed'] is True and result['changed_ids'] == ['mc'] and result['post_commands'] == ['mc']
+
+
+def test_an_entry_may_keep_no_backup(tmp_path, capsys):
+    """The helper script: an executable backup copy on root's PATH would be a second, stale helper."""
+    helper, access = tmp_path / 'helper', tmp_path / 'access'
+    helper.write_text('#!/bin/sh\n')
+    access.write_text('old\n')
+    rc, result = run_module(capsys, [entry(helper, '#!/bin/sh\nexit 0\n', mode='0755', backup=False),
+                                     entry(access, 'new\n')], backup=True)
+    assert rc == 0, result
+    assert list(result['backups']) == [str(access)]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith('helper')) == ['helper']
+
+
+def test_diff_mode_shows_directories_made_and_files_removed(tmp_path, capsys):
+    old, new_dir = tmp_path / 'old', tmp_path / 'lists'
+    old.write_text('x\n')
+    rc, result = run_module(capsys, [], directories=[str(new_dir)], absent=[str(old)],
+                            _ansible_check_mode=True, _ansible_diff=True)
+    assert rc == 0
+    assert [(d['before'], d['after']) for d in result['diff']] == [
+        ({'path': str(new_dir), 'state': 'absent'}, {'path': str(new_dir), 'state': 'directory'}),
+        ({'path': str(old), 'state': 'file'}, {'path': str(old), 'state': 'absent'})]

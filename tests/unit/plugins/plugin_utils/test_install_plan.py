@@ -86,7 +86,7 @@ def test_nothing_differs_means_no_call_to_the_host():
     files = [entry('/etc/mail/access', content=TEXT, owner='root', group='root', mode='0644', triggers=['x'])]
     module_args, triggers = run_plan(files, {'/etc/mail/access': state()})
     assert module_args is None
-    assert triggers == {'/etc/mail/access': ['x']}
+    assert triggers == {'/etc/mail/access': (['x'], False)}
 
 
 def test_only_what_differs_goes_with_its_attributes_and_without_controller_keys():
@@ -182,8 +182,16 @@ def test_a_state_that_is_not_host_state_is_refused():
 
 
 def test_triggered_names_what_changed_or_was_rebuilt_also_after_a_failure():
-    triggers = {'mc': ['restart'], 'relay-domains': ['restart', 'reload'], 'access': []}
+    triggers = {'mc': (['restart'], True), 'relay-domains': (['restart', 'reload'], False), 'access': ([], True)}
     assert triggered({'changed_ids': ['access']}, triggers) == []
     assert triggered({'changed_ids': ['relay-domains'], 'post_commands': ['mc']}, triggers) == ['reload', 'restart']
-    assert triggered({'failed': True, 'post_commands': ['mc']}, triggers) == ['restart']
+    assert triggered({'failed': True, 'post_commands': ['mc']}, triggers) == ['restart']     # a stale cf rebuilt alone
     assert triggered({'failed': True, 'msg': 'no module ran'}, triggers) == []
+
+
+def test_a_file_with_a_rebuild_triggers_only_once_rebuilt():
+    """sendmail.mc replaced but sendmail.cf not built (build-cf failed), or only its mode fixed: the cf the
+    daemon would read is the old one, so no restart."""
+    triggers = {'mc': (['restart'], True)}
+    assert triggered({'failed': True, 'changed_ids': ['mc'], 'post_commands': []}, triggers) == []
+    assert triggered({'changed_ids': ['mc'], 'post_commands': ['mc']}, triggers) == ['restart']
