@@ -14,7 +14,7 @@ One module per concern:
 ``_m4``       what an mc value may hold so that it stays data, never m4 code
 ``_access``   the access map, tag by tag: keys and values
 ``_relay``    the one open-relay judgement (access, relay-domains, features, raw lines)
-``_maps``     relay-domains, local-host-names, DNSBL, virtusertable, aliases, list files
+``_maps``     relay-domains, local-host-names, DNSBL, virtusertable, mailertable, aliases, list files
 ``_layers``   the layered merge (base, group, host) driven by one table
 ``_mc``       listen entries, smart host, features, defines, raw mc lines
 ``_listen``   where sendmail listens (``ss`` output) against the listen entries
@@ -35,7 +35,7 @@ from ._fqdn import fqdn_errors
 from ._grammar import _kind
 from ._layers import _MAP_SPECS, LAYERED_KEYS, _merge_map
 from ._listen import check_listen
-from ._maps import _include_errors, _with_required_aliases
+from ._maps import _include_errors, _with_required_aliases, mailertable_cross_errors
 from ._mc import _defines, _features, _listen, _mc_extra_lines, _options, _smart_host, cf_requirements, raw_daemons
 from ._texts import policy_texts
 
@@ -79,5 +79,7 @@ def build_policy(data: Mapping | None) -> dict:
     result['defines'] = _defines(data.get('defines'), errors)
     result['mc_extra_lines'] = _mc_extra_lines(data.get('mc_extra_lines'), opts.allow_open_relay, errors)
     result['listen'] += raw_daemons(result['mc_extra_lines'])
+    errors.extend(mailertable_cross_errors(result['mailertable'], result['mc_extra_lines'], result['local_host_names']))
+    result['mailertable'] = [{'domain': e['domain'], 'route': e['route']} for e in result['mailertable']]
     result['cf_requirements'] = cf_requirements(result['features'], result['dnsbl'])
     return result

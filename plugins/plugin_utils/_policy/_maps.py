@@ -1,7 +1,7 @@
 # Copyright (c) mailops team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""relay-domains, local-host-names, the DNSBL list, virtusertable, aliases and list files."""
+"""relay-domains, local-host-names, the DNSBL list, virtusertable, mailertable, aliases and list files."""
 
 from __future__ import annotations
 
@@ -165,6 +165,123 @@ def _virtuser_build(entry: Mapping, key: str, opts: _Options) -> tuple[Any, list
         return None, [f"'target' must be a string, got {_kind(target)}"]
     problem = _virtuser_target_problem(target)
     return {'address': key, 'target': target}, [problem] if problem else []
+
+
+# --------------------------------------------------------------------------
+# mailertable (cf/README: FEATURES mailertable, USING MAILERTABLES)
+# --------------------------------------------------------------------------
+
+# The mailers of the role's mc (MAILER(`local'), MAILER(`smtp')) and the error mailer sendmail always has.
+# MAILER(`name') lines in sendmail_mc_extra_lines add theirs (mailertable_cross_errors).
+MC_MAILERS = ('local', 'prog', 'smtp', 'esmtp', 'smtp8', 'dsmtp', 'relay', 'error')
+# What MAILER(`name') defines, as cf/mailer/*.m4 names its M lines.
+MAILER_NAMES = {
+    'local': ('local', 'prog'), 'smtp': ('smtp', 'esmtp', 'smtp8', 'dsmtp', 'relay'),
+    'uucp': ('uucp', 'uucp-old', 'uucp-new', 'uucp-dom', 'uucp-uudom'), 'procmail': ('procmail',),
+    'cyrus': ('cyrus', 'cyrusbb'), 'cyrusv2': ('cyrusv2',), 'fax': ('fax',), 'pop': ('pop',),
+    'qpage': ('qpage',), 'usenet': ('usenet',), 'mail11': ('mail11',), 'phquery': ('ph',),
+}
+_MAILER_RE = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.-]*\Z')
+_MAILERTABLE_ERROR_RE = re.compile(r'(?:[45]\.[0-9]{1,3}\.[0-9]{1,3}:)?[45][0-9][0-9](?: [^\n\r\t]*)?\Z')
+_SMTP_FAMILY = MAILER_NAMES['smtp']
+
+
+def _mailertable_key(domain: str) -> tuple[str, str | None]:
+    """A host name, a domain with a leading dot (its subdomains), or '.' alone (every domain no other
+    key covers)."""
+    folded = domain.lower()
+    if folded == '.':
+        return folded, None
+    name = folded[1:] if folded.startswith('.') else folded
+    problem = _hostname_problem(name)
+    if problem:
+        return folded, (f'{domain!r} must be a host name, a domain with a leading dot for its subdomains, '
+                        f"or '.' for every other domain: {problem}")
+    return folded, None
+
+
+def _mailertable_host_problem(host: str, domain: str) -> str | None:
+    """Why ``host`` (after an SMTP mailer) is not a host name, [host] or [address], or None."""
+    if host.startswith('[') and host.endswith(']'):
+        inner = host[1:-1]
+        if inner[:5].lower() == 'ipv6:':
+            try:
+                ipaddress.IPv6Address(inner[5:])
+                return None
+            except ValueError:
+                return f'{inner!r} is not an IPv6 address'
+        try:
+            ipaddress.IPv4Address(inner)
+            return None
+        except ValueError:
+            if re.fullmatch(r'[0-9.]+', inner):
+                return f'{inner!r} is not an IPv4 address'
+        return _hostname_problem(_strip_dot(inner))
+    if '%1' in host:
+        if not domain.startswith('.') or domain == '.':
+            return "'%1' (the wildcarded part of the name) only means something in a key with a leading dot"
+        host = host.replace('%1', 'x')
+    if ':' in host:
+        return 'a port is not part of a mailertable entry (the mailer says where to connect)'
+    return _hostname_problem(_strip_dot(host))
+
+
+def _mailertable_build(entry: Mapping, key: str, opts: _Options) -> tuple[Any, list[str]]:
+    """'mailer:host' (cf/README); 'local:user', 'local:', 'error:[D.S.N:]NNN text'."""
+    route = entry['route']
+    if not isinstance(route, str):
+        return None, [f"'route' must be a string, got {_kind(route)}"]
+    mailer, colon, rest = route.partition(':')
+    if not colon or not _MAILER_RE.match(mailer):
+        return None, [f"route {route!r} must be 'mailer:host' (e.g. 'esmtp:[mail.example.com]'), "
+                      "'local:user' or 'error:550 text'"]
+    mailer = mailer.lower()
+    if mailer == 'error':
+        if _MAILERTABLE_ERROR_RE.match(rest):
+            return {'domain': key, 'route': route, 'mailer': mailer}, []
+        return None, [f"route {route!r}: error: needs an SMTP reply code, optionally after a D.S.N: status, "
+                      "then the text, e.g. 'error:5.7.1:550 No mail for this domain'"]
+    spaces = _whitespace(rest)
+    if spaces:
+        return None, [f'route {route!r} contains whitespace ({_char_list(spaces)})']
+    if mailer == 'local':
+        if rest and not _LOCAL_NAME_RE.match(rest):
+            return None, [f"route {route!r}: 'local:' takes a local user name or nothing (the recipient's own)"]
+        return {'domain': key, 'route': route, 'mailer': mailer}, []
+    if mailer == 'prog':
+        return None, [f"route {route!r}: the prog mailer runs programs; route to an SMTP host or a local user"]
+    if not rest:
+        return None, [f"route {route!r} names no host after '{mailer}:'"]
+    if mailer in _SMTP_FAMILY:
+        problem = _mailertable_host_problem(rest, key)
+        if problem:
+            return None, [f'route {route!r}: {problem}']
+    elif '%1' in rest and (not key.startswith('.') or key == '.'):
+        return None, [f"route {route!r}: '%1' only means something in a key with a leading dot"]
+    return {'domain': key, 'route': route, 'mailer': mailer}, []
+
+
+_MC_MAILER_RE = re.compile(r"\bMAILER\(\s*`?([A-Za-z0-9_]+)'?\s*\)")
+
+
+def mailertable_cross_errors(entries: list, mc_extra_lines: list, local_host_names: list) -> list[str]:
+    """Routes through a mailer the mc does not define (sendmail would bounce the mail: unknown mailer),
+    and keys that are local host names (class w: sendmail delivers those locally and never reads them)."""
+    mailers = set(MC_MAILERS)
+    for line in mc_extra_lines:
+        for name in _MC_MAILER_RE.findall(line):
+            mailers.update(MAILER_NAMES.get(name, (name,)))
+    local = set(local_host_names)
+    errors = []
+    for entry in entries:
+        if entry['mailer'] not in mailers:
+            errors.append(f"sendmail_mailertable (domain {entry['domain']!r}): the mailer {entry['mailer']!r} is "
+                          f"not defined in the mc (its mailers: {', '.join(sorted(mailers - {'prog'}))}); add its MAILER() "
+                          'to sendmail_mc_extra_lines or route through one of them')
+        if entry['domain'] in local:
+            errors.append(f"sendmail_mailertable (domain {entry['domain']!r}): a local host name "
+                          '(sendmail_local_host_names): sendmail delivers its mail locally and never reads this entry')
+    return errors
 
 
 # --------------------------------------------------------------------------

@@ -228,7 +228,8 @@ _FEATURES = frozenset("""
 # (access_db's `skip', delay_checks' `friend') or load them twice.
 _BUILTIN_FEATURES = {
     'use_cw_file': "FEATURE(`use_cw_file')", 'access_db': "FEATURE(`access_db', , `skip')",
-    'virtusertable': "FEATURE(`virtusertable')", 'delay_checks': "FEATURE(`delay_checks', `friend', `n')",
+    'virtusertable': "FEATURE(`virtusertable')", 'mailertable': "FEATURE(`mailertable')",
+    'delay_checks': "FEATURE(`delay_checks', `friend', `n')",
     'no_default_msa': "FEATURE(`no_default_msa') (use sendmail_listen for an MSA)",
 }
 

@@ -1,14 +1,14 @@
 """Corpus (a) "Accepted" (issue #14): the documented examples are accepted, rendered and built.
 
-Every access, virtusertable, aliases, class-file and mc example of sendmail's cf/README, its
+Every access, virtusertable, mailertable, aliases, class-file and mc example of sendmail's cf/README, its
 operations guide and the setup guide the product implements (tests/corpus/accepted.yml, each with
 its source, section and line) is
 
 * validated by build_policy as the inventory entries that express it,
 * rendered on the controller with the role's own templates (access.j2, virtusertable.j2,
-  aliases.j2, class-file.j2 and sendmail.mc.j2; the maps through policy_texts),
+  mailertable.j2, aliases.j2, class-file.j2 and sendmail.mc.j2; the maps through policy_texts),
 * built on the lab host mx1 in a scratch directory (/root/corpus, never /etc/mail): makemap hash
-  for access and virtusertable, newaliases (sendmail -bi -oA<copy>) for aliases, m4 and
+  for access, virtusertable and mailertable, newaliases (sendmail -bi -oA<copy>) for aliases, m4 and
   ``sendmail -C cf -bt -d0.1`` for every mc, with no complaint line (the cf_errors pattern of
   roles/sendmail/files/mailops-sendmail),
 * and read back: the map dump (makemap -u) and sendmail's own lookups (/map in -bt mode, on a cf
@@ -67,6 +67,8 @@ def policy_input(kind: str, example: dict) -> dict:
         data = {'access': [{'key': k, 'action': v} for k, v in example['entries']]}
     elif kind == 'virtusertable':
         data = {'virtusertable': [{'address': k, 'target': v} for k, v in example['entries']]}
+    elif kind == 'mailertable':
+        data = {'mailertable': [{'domain': k, 'route': v} for k, v in example['entries']]}
     elif kind == 'aliases':
         data = {'aliases': [{'name': k, 'members': v} for k, v in example['entries']]}
         if example.get('allow_files'):
@@ -125,7 +127,7 @@ for item in job["items"]:
         with open(os.path.join(d, name), "w") as f:
             f.write(text)
     m = item.get("map")
-    if m in ("access", "virtusertable"):
+    if m in ("access", "virtusertable", "mailertable"):
         with open(os.path.join(d, m)) as src:
             res["build"] = run(["makemap", "hash", os.path.join(d, m)], stdin=src)
     elif m == "aliases":
@@ -140,7 +142,7 @@ for item in job["items"]:
             r = subprocess.run(["m4", mc], stdout=f, stderr=subprocess.PIPE, text=True, timeout=120)
         res["m4"] = {"rc": r.returncode, "err": r.stderr}
         text = open(cf).read()
-        for name in ("access", "virtusertable", "relay-domains", "local-host-names"):
+        for name in ("access", "virtusertable", "mailertable", "relay-domains", "local-host-names"):
             if os.path.exists(os.path.join(d, name)):
                 text = text.replace("/etc/mail/" + name, os.path.join(d, name))
         with open(cf, "w") as f:
@@ -164,6 +166,9 @@ def _item(kind: str, example: dict, policy: dict) -> dict:
     elif kind == 'virtusertable':
         item.update(map='virtusertable', lookups=[k for k, _value in example['entries']])
         item['files']['virtusertable'] = render('virtusertable.j2', policy)
+    elif kind == 'mailertable':
+        item.update(map='mailertable', lookups=[k for k, _value in example['entries']])
+        item['files']['mailertable'] = render('mailertable.j2', policy)
     elif kind == 'aliases':
         item['map'] = 'aliases'
         item['files']['aliases'] = render('aliases.j2', policy)
@@ -179,7 +184,7 @@ def _item(kind: str, example: dict, policy: dict) -> dict:
 def built(live):
     """Every example the validator accepts, built on mx1 in one host run: {item id: results}."""
     items = []
-    for kind in ('access', 'virtusertable', 'aliases', 'classes', 'mc'):
+    for kind in ('access', 'virtusertable', 'mailertable', 'aliases', 'classes', 'mc'):
         for example in CORPUS[kind]:
             policy = validate(kind, example)
             if not policy['errors']:
@@ -268,6 +273,21 @@ def test_virtusertable_example_builds(built, example):
     assert _lookups(result) == _answers(example['entries']), result['bt']['out']
 
 
+@pytest.mark.parametrize('example', cases('mailertable'))
+def test_mailertable_example_builds(built, example):
+    if _expected_refusal(example):
+        _refusal('mailertable', example)
+        return
+    policy = validate('mailertable', example)
+    assert policy['errors'] == []
+    result = _result(built, 'mailertable', example)
+    assert result['build']['rc'] == 0 and result['build']['err'] == '', result['build']
+    expected = {domain.lower(): route for domain, route in example['entries']}
+    assert _dump(result) == expected
+    _assert_mc_builds(result, example['id'])
+    assert _lookups(result) == _answers(example['entries']), result['bt']['out']
+
+
 def _members(value) -> list[str]:
     items = value if isinstance(value, list) else value.split(',')
     return [item.strip() for item in items]
@@ -328,12 +348,13 @@ def test_mc_example_builds(built, example):
 
 def test_corpus_is_complete():
     """The corpus holds every documented example it claims (a guard against losing entries)."""
-    counts = {kind: sum(len(e['entries']) for e in CORPUS[kind]) for kind in ('access', 'virtusertable', 'aliases',
-                                                                              'classes')}
+    kinds = ('access', 'virtusertable', 'mailertable', 'aliases', 'classes', 'mc')
+    counts = {kind: sum(len(e['entries']) for e in CORPUS[kind]) for kind in kinds if kind != 'mc'}
     counts['mc'] = len(CORPUS['mc'])
-    assert counts == {'access': 81, 'virtusertable': 17, 'aliases': 15, 'classes': 8, 'mc': 52}, counts
-    ids = [(kind, e['id']) for kind in ('access', 'virtusertable', 'aliases', 'classes', 'mc') for e in CORPUS[kind]]
+    assert counts == {'access': 81, 'virtusertable': 17, 'mailertable': 10, 'aliases': 15, 'classes': 8,
+                      'mc': 52}, counts
+    ids = [(kind, e['id']) for kind in kinds for e in CORPUS[kind]]
     assert len(ids) == len(set(ids))
-    for kind in ('access', 'virtusertable', 'aliases', 'classes', 'mc'):
+    for kind in kinds:
         for example in CORPUS[kind]:
             assert example['source'] in CORPUS['sources'] and example['line'] > 0 and example['section'], example

@@ -10,6 +10,7 @@ and the reply the spammer gets is recorded. The lab is converged back at the end
 from __future__ import annotations
 
 import json
+import re
 import shlex
 
 import pytest
@@ -147,3 +148,27 @@ def test_msa_on_587_converges_is_idempotent_and_answers(live, tmp_path, how):
     finally:
         live.converge()
     assert live.smtp('client1', 'mx1', 'sales@example.test', port=587).get('error'), 'the MSA is gone again'
+
+
+def test_mailertable_routes_take_effect(live, tmp_path):
+    """sendmail_mailertable: a whole subtree answered with an error at RCPT (a client that may relay gets
+    the entry's reply, not 250), a domain routed to a local user and another to a bracketed SMTP host, as
+    sendmail -bv resolves them on mx1 (no mail is sent); a second run changes nothing."""
+    extra = {'sendmail_host_mailertable': [
+        {'domain': '.blocked.test', 'route': 'error:5.7.1:550 No mail for blocked.test'},
+        {'domain': 'routed.test', 'route': 'local:alice'},
+        {'domain': '.relayed.test', 'route': 'esmtp:[mx2.example.test]'}]}
+    try:
+        live.converge(extra=extra, tmp_path=tmp_path)
+        again = live.converge(extra=extra, tmp_path=tmp_path)
+        assert 'changed=0' in again.stdout.split('PLAY RECAP')[-1], again.stdout[-3000:]
+        out = live.smtp('client1', 'mx1', 'someone@host.blocked.test')
+        assert out['rcpt'][0][0] == 550 and '5.7.1' in out['rcpt'][0][1] and 'No mail for blocked.test' in \
+            out['rcpt'][0][1], out
+        resolved = live.sh('mx1', 'sendmail -bv bob@routed.test carol@a.relayed.test').stdout
+        assert re.search(r'^bob@routed\.test\.\.\. deliverable: mailer local, .*user alice$', resolved, re.M), resolved
+        assert 'carol@a.relayed.test... deliverable: mailer esmtp, host [mx2.example.test],' in resolved, resolved
+    finally:
+        live.converge()
+    resolved = live.sh('mx1', 'sendmail -bv bob@routed.test', check=False).stdout
+    assert 'mailer local, user alice' not in resolved, resolved

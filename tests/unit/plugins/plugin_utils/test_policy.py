@@ -15,7 +15,7 @@ DEFAULT_ALIASES = [
 ]
 OUTPUT_KEYS = {'errors', 'access', 'relay_domains', 'local_host_names', 'virtusertable', 'aliases',
                'alias_files', 'alias_files_absent', 'dnsbl', 'listen', 'smart_host', 'features',
-               'defines', 'mc_extra_lines', 'secrets', 'cf_requirements'}
+               'defines', 'mc_extra_lines', 'secrets', 'cf_requirements', 'mailertable'}
 
 # One valid entry per layered map, and the field that keys it.
 SAMPLES = {
@@ -60,7 +60,7 @@ def test_minimal_policy_is_valid_and_has_every_output_key():
         assert result[name] == [], name
     # The role's own FEATUREs, which every sendmail.cf it builds must show.
     assert result['cf_requirements'] == ['feature:use_cw_file', 'feature:access_db', 'feature:virtusertable',
-                                         'feature:delay_checks', 'feature:no_default_msa']
+                                         'feature:mailertable', 'feature:delay_checks', 'feature:no_default_msa']
 
 
 def test_authinfo_entries_mark_the_policy_as_holding_secrets():
@@ -285,6 +285,6 @@ def test_cf_requirements_name_each_feature_once_and_every_dnsbl_zone():
                            'dnsbl': [{'zone': 'zen.spamhaus.org'}, {'zone': 'bl.example.net'}]})
     assert result['errors'] == []
     assert result['cf_requirements'] == [
-        'feature:use_cw_file', 'feature:access_db', 'feature:virtusertable', 'feature:delay_checks',
-        'feature:no_default_msa', 'feature:ratecontrol', 'feature:greet_pause', 'feature:dnsbl',
+        'feature:use_cw_file', 'feature:access_db', 'feature:virtusertable', 'feature:mailertable',
+        'feature:delay_checks', 'feature:no_default_msa', 'feature:ratecontrol', 'feature:greet_pause', 'feature:dnsbl',
         'text:zen.spamhaus.org', 'text:bl.example.net']

@@ -329,6 +329,81 @@ def test_virtusertable_targets_refused(target, why):
         f"sendmail_virtusertable[0] (address 'a@example.com'): {why}")
 
 
+# --- mailertable (cf/README: FEATURES mailertable, USING MAILERTABLES) ------
+
+@pytest.mark.parametrize('domain, route', [
+    ('.my.domain', 'smtp:%1.my.domain'),            # the wildcarded part of the name
+    ('my.domain', 'esmtp:host.my.domain'),
+    ('.domain', 'smtp:[gateway.domain]'),           # brackets: no MX lookup
+    ('.', 'relay:[smarthost.example.net]'),         # every domain no other key covers
+    ('vangogh.CS.Berkeley.EDU', 'smtp8:[192.0.2.25]'),
+    ('v6.example', 'dsmtp:[IPv6:2001:db8::25]'),
+    ('local.example', 'local:'),                    # the recipient's own name, delivered locally
+    ('users.example', 'local:bob'),
+    ('gone.example', 'error:5.7.1:550 No mail for this domain'),
+    ('gone2.example', 'error:550 Gone'),
+    ('gone3.example', 'error:421'),
+])
+def test_mailertable_entries_accepted(domain, route):
+    result = run(mailertable=[{'domain': domain, 'route': route}])
+    assert result['errors'] == []
+    assert result['mailertable'] == [{'domain': domain.lower(), 'route': route}]
+
+
+def test_mailertable_keys_merge_by_domain_across_layers():
+    result = run(mailertable=[{'domain': '.example.net', 'route': 'smtp:a.example.net'},
+                              {'domain': 'old.example', 'route': 'smtp:b.example.net'}],
+                 host_mailertable=[{'domain': '.EXAMPLE.net', 'route': 'esmtp:[c.example.net]'},
+                                   {'domain': 'old.example', 'state': 'absent'}])
+    assert result['errors'] == []
+    assert result['mailertable'] == [{'domain': '.example.net', 'route': 'esmtp:[c.example.net]'}]
+
+
+@pytest.mark.parametrize('domain, route, why', [
+    ('bad_name.example', 'smtp:x.example', "'bad_name.example' must be a host name, a domain with a leading dot "
+     "for its subdomains, or '.' for every other domain: not a valid host/domain name: bad characters '_'"),
+    ('..example', 'smtp:x.example', "'..example' must be a host name"),
+    ('a.example', 'x.example', "route 'x.example' must be 'mailer:host'"),
+    ('a.example', 'smtp:', "route 'smtp:' names no host after 'smtp:'"),
+    ('a.example', 'smtp:host.example:2525', "a port is not part of a mailertable entry"),
+    ('a.example', 'smtp:%1.example', "'%1' (the wildcarded part of the name) only means something in a key with a "
+     "leading dot"),
+    ('a.example', 'smtp:[300.1.1.1]', "route 'smtp:[300.1.1.1]': '300.1.1.1' is not an IPv4 address"),
+    ('a.example', 'smtp:[bad_host]', "route 'smtp:[bad_host]': not a valid host/domain name"),
+    ('a.example', 'esmtp:two words', "route 'esmtp:two words' contains whitespace"),
+    ('a.example', 'local:no body', "route 'local:no body' contains whitespace"),
+    ('a.example', 'local:|/bin/sh', "'local:' takes a local user name or nothing"),
+    ('a.example', 'prog:/usr/bin/procmail', "the prog mailer runs programs"),
+    ('a.example', 'error:nouser User unknown', "error: needs an SMTP reply code"),
+    ('a.example', 'error:5.1.1 User unknown', "error: needs an SMTP reply code"),
+])
+def test_mailertable_entries_refused(domain, route, why):
+    error = only_error(mailertable=[{'domain': domain, 'route': route}])
+    assert error.startswith(f'sendmail_mailertable[0] (domain {domain!r}): '), error
+    assert why in error, error
+
+
+def test_mailertable_mailers_must_be_defined_by_the_mc():
+    """A route through a mailer the cf has no M line for bounces as an unknown mailer: refused, unless a
+    MAILER() line of sendmail_mc_extra_lines defines it."""
+    entries = [{'domain': 'uuhost1.my.domain', 'route': 'uucp-new:uuhost1'},
+               {'domain': 'host.com', 'route': 'procmail:/etc/procmailrcs/host.com'}]
+    errors = run(mailertable=entries)['errors']
+    assert [e.split(':')[0] for e in errors] == ["sendmail_mailertable (domain 'uuhost1.my.domain')",
+                                                 "sendmail_mailertable (domain 'host.com')"]
+    assert "the mailer 'uucp-new' is not defined in the mc (its mailers: dsmtp, error, esmtp, local, relay, smtp, " \
+        "smtp8); add its MAILER() to sendmail_mc_extra_lines" in errors[0]
+    assert run(mailertable=entries, mc_extra_lines=["MAILER(`uucp')dnl", "MAILER(`procmail')dnl"])['errors'] == []
+
+
+def test_mailertable_keys_that_are_local_host_names_are_refused():
+    """sendmail delivers mail for class w locally and never looks them up (cf/README)."""
+    errors = run(mailertable=[{'domain': 'mail.example.com', 'route': 'smtp:[relay.example.net]'}],
+                 local_host_names=['mail.example.com'])['errors']
+    assert errors == ["sendmail_mailertable (domain 'mail.example.com'): a local host name "
+                      "(sendmail_local_host_names): sendmail delivers its mail locally and never reads this entry"]
+
+
 # --- aliases ---------------------------------------------------------------
 
 def aliases(**data):

@@ -155,11 +155,11 @@ def test_smart_host_refused(value, why):
 # --- features --------------------------------------------------------------
 
 def test_features_as_names_or_mappings():
-    result = run(features=['mailertable', {'name': 'greet_pause', 'args': [5000]},
+    result = run(features=['domaintable', {'name': 'greet_pause', 'args': [5000]},
                            {'name': 'dnsbl', 'args': ['bl.example.net', None, 't']}, 'ratecontrol'])
     assert result['errors'] == []
     assert result['features'] == [
-        {'name': 'mailertable', 'args': []},
+        {'name': 'domaintable', 'args': []},
         {'name': 'greet_pause', 'args': ['5000']},
         {'name': 'dnsbl', 'args': ['bl.example.net', '', 't']},
         {'name': 'ratecontrol', 'args': []},
@@ -174,18 +174,18 @@ def test_features_as_names_or_mappings():
                   'would change it'),
     ({'name': 'delay_checks', 'args': ['hater']}, "always on: the role declares FEATURE(`delay_checks', `friend', `n')"),
     ('use_cw_file', 'always on'), ('virtusertable', 'always on'), ('no_default_msa', 'always on'),
-    ({'name': 'mailertable', 'args': 'hash /etc/mail/x'}, "'args' must be a list of strings, got a string"),
-    ({'name': 'mailertable', 'args': ["it's"]}, "argument \"it's\" contains a single quote (')"),
-    ({'name': 'mailertable', 'args': ['a`b']}, "argument 'a`b' contains a backquote (`)"),
-    ({'name': 'mailertable', 'args': ['a\nb']}, "argument 'a\\nb' contains a newline"),
-    ({'name': 'mailertable', 'args': ['x dnl']}, "argument 'x dnl' contains the word 'dnl', an m4 builtin that m4 "
+    ({'name': 'domaintable', 'args': 'hash /etc/mail/x'}, "'args' must be a list of strings, got a string"),
+    ({'name': 'domaintable', 'args': ["it's"]}, "argument \"it's\" contains a single quote (')"),
+    ({'name': 'domaintable', 'args': ['a`b']}, "argument 'a`b' contains a backquote (`)"),
+    ({'name': 'domaintable', 'args': ['a\nb']}, "argument 'a\\nb' contains a newline"),
+    ({'name': 'domaintable', 'args': ['x dnl']}, "argument 'x dnl' contains the word 'dnl', an m4 builtin that m4 "
                                                  'would run while it builds sendmail.cf'),
-    ({'name': 'mailertable', 'args': ['hash -o /etc/mail/mt,x']}, 'contains a comma, which m4 would read as the '
+    ({'name': 'domaintable', 'args': ['hash -o /etc/mail/mt,x']}, 'contains a comma, which m4 would read as the '
                                                                   'start of another argument'),
-    ({'name': 'mailertable', 'args': ['a)b']}, "has a ')' without its '('"),
-    ({'name': 'mailertable', 'args': ['(a']}, "has a '(' without its ')'"),
-    ({'name': 'mailertable', 'args': [True]}, 'argument True must be a string, got a boolean'),
-    ({'name': 'mailertable', 'arg': ['a']}, "unknown field 'arg' (allowed: name, args); did you mean 'args'?"),
+    ({'name': 'domaintable', 'args': ['a)b']}, "has a ')' without its '('"),
+    ({'name': 'domaintable', 'args': ['(a']}, "has a '(' without its ')'"),
+    ({'name': 'domaintable', 'args': [True]}, 'argument True must be a string, got a boolean'),
+    ({'name': 'domaintable', 'arg': ['a']}, "unknown field 'arg' (allowed: name, args); did you mean 'args'?"),
 ])
 def test_features_refused(entry, why):
     name = entry if isinstance(entry, str) else entry['name']

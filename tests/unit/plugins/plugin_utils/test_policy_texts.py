@@ -4,7 +4,7 @@ import copy
 
 from ansible_collections.mailops.sendmail.plugins.plugin_utils._policy import LAYERED_KEYS, build_policy, policy_texts
 
-TEXT_MAPS = ('access', 'virtusertable', 'aliases')
+TEXT_MAPS = ('access', 'virtusertable', 'mailertable', 'aliases')
 
 INPUT = {
     'listen': [{'name': 'MTA', 'port': 25, 'addr': '127.0.0.1'}],
@@ -12,6 +12,7 @@ INPUT = {
                {'key': 'From:spam@example.net', 'action': 'REJECT'}],
     'group_access': [{'key': 'EXAMPLE.com', 'action': 'REJECT'}, {'key': 'Connect:192.0.2', 'action': 'RELAY'}],
     'host_access': [{'key': '10.1', 'state': 'absent'}, {'key': 'To:example.org', 'action': 'RELAY'}],
+    'mailertable': [{'domain': '.Example.net', 'route': 'esmtp:[mx.example.net]'}, {'domain': '.', 'route': 'relay:x.example'}],
     'virtusertable': [{'address': 'info@example.com', 'target': 'alice'},
                       {'address': '@example.com', 'target': 'error:nouser User unknown'}],
     'host_virtusertable': [{'address': 'sales@example.com', 'target': 'bob@example.org'},
@@ -54,6 +55,7 @@ def test_texts_match_the_lists_they_replace():
     assert texts['access_text'] == ''.join(f"{e['key']}\t{e['action']}\n" for e in policy['access'])
     assert texts['virtusertable_text'] == ''.join(f"{e['address']}\t{e['target']}\n" for e in policy['virtusertable'])
     assert texts['aliases_text'] == ''.join(e['line'] + '\n' for e in policy['aliases'])
+    assert texts['mailertable_text'] == '.example.net\tesmtp:[mx.example.net]\n.\trelay:x.example\n'
 
 
 def test_counts_are_the_list_lengths():
@@ -65,7 +67,7 @@ def test_counts_are_the_list_lengths():
 
 
 def test_lists_are_replaced_and_everything_else_is_kept():
-    """access, virtusertable and aliases are gone; every other key of build_policy's result is unchanged."""
+    """access, virtusertable, mailertable and aliases are gone; every other key of build_policy's result is unchanged."""
     policy = build_policy(INPUT)
     original = copy.deepcopy(policy)
     texts = policy_texts(policy)
@@ -91,13 +93,13 @@ def test_empty_policy_gives_empty_texts():
 
 
 def test_layered_keys():
-    """Three layers (base, group_, host_) of each of the seven maps, all distinct."""
-    assert len(LAYERED_KEYS) == 21 == len(set(LAYERED_KEYS))
-    for key in ('access', 'group_access', 'host_access', 'virtusertable', 'group_aliases', 'host_dnsbl',
+    """Three layers (base, group_, host_) of each of the eight maps, all distinct."""
+    assert len(LAYERED_KEYS) == 24 == len(set(LAYERED_KEYS))
+    for key in ('access', 'group_access', 'host_access', 'virtusertable', 'group_aliases', 'host_dnsbl', 'host_mailertable',
                 'relay_domains', 'host_local_host_names', 'group_alias_files'):
         assert key in LAYERED_KEYS
     maps = [key for key in LAYERED_KEYS if not key.startswith(('group_', 'host_'))]
-    assert maps == ['access', 'relay_domains', 'local_host_names', 'virtusertable', 'aliases', 'alias_files',
-                    'dnsbl']
+    assert maps == ['access', 'relay_domains', 'local_host_names', 'virtusertable', 'mailertable', 'aliases',
+                    'alias_files', 'dnsbl']
     assert set(LAYERED_KEYS) == {layer + name for name in maps for layer in ('', 'group_', 'host_')}
     assert not {'listen', 'settings', 'mode', 'defines'} & set(LAYERED_KEYS)
