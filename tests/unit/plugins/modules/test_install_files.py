@@ -529,7 +529,7 @@ def test_a_new_file_has_its_mode_before_its_rebuild_reads_it(tmp_path, capsys):
     path = tmp_path / 'access'
     seen = tmp_path / 'mode-seen-by-the-rebuild'
     rc, result = run_module(capsys, [entry(path, 'AuthInfo:relay "P:secret"\n', mode='0600',
-                                           post_command=['/bin/sh', '-c', 'stat -c %%a "$0" > "$1"' % (), str(path),
+                                           post_command=['/bin/sh', '-c', 'stat -c %a "$0" > "$1"', str(path),
                                                          str(seen)])])
     assert rc == 0, result
     assert seen.read_text() == '600\n' and mode_of(path) == 0o600
