@@ -37,6 +37,9 @@ KbdInteractiveAuthentication no
 UsePAM no
 HostKey /etc/ssh/ssh_host_ed25519_key
 AllowUsers $LAB_USER
+# A fleet's relay probes reach the outsider at once, one connection per delegating host until
+# its ControlPersist master is up: sshd's default (10 unauthenticated at a time) drops the rest.
+MaxStartups 100:30:200
 CONF
 rm -f "$rootfs"/etc/ssh/ssh_host_*
 # Daemons are started by the roles and the lab, never by package scripts.
