@@ -76,7 +76,7 @@ matrix_lab() {      # matrix_lab VENV: the molecule scenario's sequence with thi
         echo "-- idempotence"
         play molecule/default/converge.yml
         if ! grep -q 'changed=0 ' "$log" || grep -Eq ' changed=[1-9]' "$log"; then
-            grep -E '^changed:|^PLAY RECAP' -A0 "$log" >&2
+            grep -E '^TASK |^changed:' "$log" | grep -B1 '^changed:' >&2
             echo "matrix: the second converge changed something (not idempotent)" >&2
             exit 1
         fi
