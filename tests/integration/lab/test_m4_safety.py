@@ -52,7 +52,7 @@ def _contexts(value):
     """Each mc-bound variable of build_policy's input, holding ``value``."""
     return {
         'define value': {'defines': {'confTO_IDENT': value}},
-        'feature argument': {'features': [{'name': 'mailertable', 'args': [value]}]},
+        'feature argument': {'features': [{'name': 'domaintable', 'args': [value]}]},
         'dnsbl message': {'dnsbl': [{'zone': 'bl.example.net', 'message': value}]},
         'dnsbl zone': {'dnsbl': [{'zone': value}]},
         'smart host': {'smart_host': value},
@@ -168,7 +168,7 @@ def test_no_mc_value_runs_as_m4_code(live):
 
 def test_every_macro_m4_defines_is_refused_as_a_word(live):
     """The validator's list of macro names against what m4 really defines on the host."""
-    policy = policy_of({'features': ['mailertable', 'genericstable', 'ratecontrol', 'conncontrol', 'greet_pause',
+    policy = policy_of({'features': ['domaintable', 'genericstable', 'ratecontrol', 'conncontrol', 'greet_pause',
                                      'badmx', 'require_rdns', 'blocklist_recipients', 'authinfo', 'nouucp',
                                      'always_add_domain', 'local_procmail', 'smrsh', 'virtuser_entire_domain'],
                         'dnsbl': [{'zone': 'bl.example.net'}],
