@@ -631,7 +631,7 @@ def report(config, times, extra, memory, dns, profiles, expect, elapsed, failure
     if 'noop' in cases:
         ratio_row('1 no-op site.yml on mx1 (0 changed)', 'noop', 'facts', '%.1fx facts', '<= 3x', 3, secs('noop'))
         row('1 facts-only playbook on mx1', secs('facts'))
-    for kind, name in (('conv', 'converge'), ('reconv', 're-converge')):
+    for kind, name in (('conv', 'converge'), ('reconv', 're-converge')) if 'fleet' in cases else ():
         for size in fleet_sizes:
             key = '%s%d' % (kind, size)
             figure = '%.1f s (%.1f s/host)' % (m[key], m[key] / size) if key in m else 'failed'
