@@ -61,6 +61,10 @@ danglingmx  MX    10 nowhere
 partmx      MX    10 two
 mx6         MX    10 v6only
 aliasdom    CNAME good
+; SPF and DMARC of the mail domains the role test uses (nullmx has no SPF record)
+good        TXT   "v=spf1 mx -all"
+multi       TXT   "v=spf1 mx -all"
+_dmarc      TXT   "v=DMARC1; p=none; rua=mailto:dmarc@dnstest.test"
 ; delegated to a server that does not exist: the answer is a referral
 deleg       NS    ns.deleg
 ns.deleg    A     127.0.0.1
