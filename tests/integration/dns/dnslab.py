@@ -217,6 +217,10 @@ moved       MX    10 mx.other.example.
 shop        A     198.51.100.10
 host-only   A     198.51.100.10
 host-only   AAAA  2001:db8::10
+@           TXT   "v=spf1 mx ip4:198.51.100.11 -all"
+_dmarc      TXT   "v=DMARC1; p=quarantine; rua=mailto:dmarc@example.org"
+brisbane._domainkey TXT "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
+old._domainkey TXT "v=DKIM1; p="
 """,
     'example.net': '$ORIGIN example.net.\n$TTL 300\n' + _SOA + '@ MX 0 .\n',
     'other.example': '$ORIGIN other.example.\n$TTL 300\n' + _SOA + 'mx A 198.51.100.99\n',
@@ -228,6 +232,9 @@ host-only   AAAA  2001:db8::10
 """,
     '8.b.d.0.1.0.0.2.ip6.arpa': '$ORIGIN 8.b.d.0.1.0.0.2.ip6.arpa.\n$TTL 300\n' + _SOA + (
         '0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0  PTR mail.example.org.\n'),
+    # a DNS blocklist listing 198.51.100.12
+    'bl.example': '$ORIGIN bl.example.\n$TTL 300\n' + _SOA + (
+        '12.100.51.198 A 127.0.0.2\n12.100.51.198 TXT "spam source"\n'),
     # Configured, but its file does not load: NSD answers SERVFAIL for it.
     'broken.example': 'this is not a zone file\n',
 }
