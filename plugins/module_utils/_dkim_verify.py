@@ -237,8 +237,8 @@ def _entries(params):
         if isinstance(entry, Mapping):
             unknown = sorted(str(k) for k in entry if k not in _ENTRY_KEYS)
             if unknown:
-                raise ValueError('%s: unknown key %s (an entry has: %s)' % (where, ', '.join(unknown),
-                                                                           ', '.join(_ENTRY_KEYS)))
+                raise ValueError('%s: unknown key %s (an entry has: %s)' % (
+                    where, ', '.join(unknown), ', '.join(_ENTRY_KEYS)))
             if entry.get('public_key') and entry.get('private_key_path'):
                 raise ValueError('%s: give public_key or private_key_path, not both' % where)
             if entry.get('public_key') or entry.get('private_key_path'):

@@ -83,7 +83,10 @@ failures:
   description: Every failing query (by its name) with its reason.
   returned: always
   type: dict
-  sample: {"12.100.51.198.bl.example": "12.100.51.198.bl.example A: expected 198.51.100.12 not listed on bl.example, found 198.51.100.12 listed: 127.0.0.2 (TXT: \"spam source\")"}
+  sample:
+    12.100.51.198.bl.example: >-
+      12.100.51.198.bl.example A: expected 198.51.100.12 not listed on bl.example,
+      found 198.51.100.12 listed: 127.0.0.2 (TXT: "spam source")
 checks:
   description: One result per zone and address, zone by zone, in the order given.
   returned: always

@@ -113,7 +113,8 @@ spf-redirect   TXT   "v=spf1 redirect=_spf.auth.test"
 spf-ptr        TXT   "v=spf1 ptr:dnstest.test -all"
 spf-exists     TXT   "v=spf1 exists:%{ir}.%{v}._spf.auth.test -all"
 10.100.51.198.in-addr._spf A 127.0.0.2
-spf-long       TXT   "v=spf1 ip4:198.51.100.99 ip4:198.51.100.98 ip4:198.51.100.97 ip4:198.51.100.96 ip4:198.51.100.95 " "ip4:198.51.100.10 ip6:2001:db8::10 -all"
+spf-long       TXT   ( "v=spf1 ip4:198.51.100.99 ip4:198.51.100.98 ip4:198.51.100.97 ip4:198.51.100.96 ip4:198.51.100.95 "
+                       "ip4:198.51.100.10 ip6:2001:db8::10 -all" )
 spf-fail       TXT   "v=spf1 ip4:198.51.100.99 -all"
 spf-softfail   TXT   "v=spf1 ip4:198.51.100.99 ~all"
 spf-neutral    TXT   "v=spf1 ip4:198.51.100.99 ?all"

@@ -59,8 +59,8 @@ def _cases(port, dead_port, keys):
         'spf v6 fails where v4 passes': ('spf_verify', dict(domain='spf-exists.auth.test', addresses=[MAIL4, MAIL6])),
         'spf outsider fails as required': ('spf_verify', dict(domain='spf-ip.auth.test', addresses=[OTHER4],
                                                               result='fail')),
-        'spf many': ('spf_verify', dict(spf, domains=['spf-ip.auth.test', {'domain': 'spf-softfail.auth.test',
-                                                                            'result': 'softfail'},
+        'spf many': ('spf_verify', dict(spf, domains=['spf-ip.auth.test',
+                                                      {'domain': 'spf-softfail.auth.test', 'result': 'softfail'},
                                                       'spf-fail.auth.test', 'SPF-IP.auth.test.',
                                                       {'domain': 'spf-none.auth.test', 'result': 'none'}])),
         'spf conflict': ('spf_verify', dict(spf, domains=['spf-ip.auth.test', {'domain': 'spf-ip.auth.test.',
@@ -86,8 +86,8 @@ def _cases(port, dead_port, keys):
         'dkim absent': ('dkim_verify', dict(domain='auth.test', selector='nosuch')),
         'dkim servfail': ('dkim_verify', dict(domain='broken.test', selector='mail')),
         'dkim timeout': ('dkim_verify', dict(dict(sel1), **dead)),
-        'dkim private key in public_key': ('dkim_verify', dict(sel1, public_key='-----BEGIN PRIVATE KEY-----\nMC4=\n'
-                                                                               '-----END PRIVATE KEY-----')),
+        'dkim private key in public_key': ('dkim_verify', dict(
+            sel1, public_key='-----BEGIN PRIVATE KEY-----\nMC4=\n-----END PRIVATE KEY-----')),
         'dkim unreadable key file': ('dkim_verify', dict(sel1, private_key_path='/nonexistent/dkim.key')),
         'dkim no selector': ('dkim_verify', dict(domain='auth.test')),
         # ---- dmarc_verify
