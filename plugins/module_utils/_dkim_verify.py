@@ -207,7 +207,7 @@ def _check_key(client, entry):
         published = _material(base64.b64decode(tags['p']), key_type)
     except ValueError as exc:
         result.update(status='malformed', msg='%s TXT: p= (%s) is not a k=%s public key: %s' % (
-            name, _short(tags['p']), key_type, str(exc).split('.')[0]))
+            name, _short(tags['p']), key_type, str(exc).split('.', maxsplit=1)[0]))
         return result
     if key_type == 'rsa' and isinstance(published[1], tuple):
         result['key_bits'] = published[1][0].bit_length()

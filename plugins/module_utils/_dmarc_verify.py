@@ -12,6 +12,7 @@ the module and its action plugin, as for a_verify.
 
 from __future__ import annotations
 
+import functools
 import re
 import traceback
 
@@ -40,14 +41,16 @@ else:
 POLICIES = ('none', 'quarantine', 'reject')
 _URI = re.compile(r'^[A-Za-z][A-Za-z0-9+.-]*:[^\s!]+(?:![0-9]+[kmgtKMGT]?)?$')
 _FO = re.compile(r'^[01ds](?::[01ds])*$')
-_PSL = []
+
+
+@functools.lru_cache(maxsize=1)
+def _public_suffix_list():
+    return PublicSuffixList()
 
 
 def _org_domain(domain):
     """The organizational domain (RFC 7489 section 3.2): the public suffix plus one label."""
-    if not _PSL:
-        _PSL.append(PublicSuffixList())
-    return _PSL[0].privatesuffix(domain) or domain
+    return _public_suffix_list().privatesuffix(domain) or domain
 
 
 def parse_record(text):
