@@ -89,6 +89,8 @@ def _check_macros(spec, term):
 def _cidr(value, maximum, term):
     if value is None:
         return maximum
+    if not value.isdigit():
+        raise _permerror('bad prefix length /%s in %s' % (value, term))
     length = int(value)
     if length > maximum or (len(value) > 1 and value.startswith('0')):
         raise _permerror('bad prefix length /%s in %s' % (value, term))
