@@ -138,8 +138,6 @@ def run_playbook(tmp, env):
         cwd=tmp, env=env, capture_output=True, text=True, timeout=600, check=False)
 
 
-
-
 def render(tmp, env, hosts=None):
     """{platform: {'vars': the resolved names and paths, file id + path: rendered text}} for ``hosts``
     (default: every supported platform), rendered in ``tmp``; fails with Ansible's output."""

@@ -44,6 +44,7 @@ FAMILY_PACKAGES = {
     'RedHat': {'sendmail', 'sendmail-cf', 'procmail', 'm4', 'make'},
 }
 
+
 @pytest.fixture(scope='module')
 def rendered(tmp_path_factory, ansible_json_env):
     """{platform: {'vars': the resolved names and paths, file id: rendered text}}"""
