@@ -128,11 +128,6 @@ running:
   returned: always
   type: bool
   sample: true
-selinux:
-  description: Whether SELinux is enabled on the host (files written or built there need their default contexts).
-  returned: always
-  type: bool
-  sample: false
 listening:
   description: The lines of C(ss -ltnpH) when O(listening) is true (null where C(ss) is not installed), else an empty list.
   returned: always
@@ -286,7 +281,7 @@ def main():
     )
     params = module.params
     result = dict(changed=False, files={}, packages_missing=[], running=None, listening=[],
-                  path_safety={}, selinux=module.selinux_enabled())
+                  path_safety={})
     for path in params['paths']:
         try:
             result['files'][path] = file_state(path, params['return_content'])
