@@ -33,8 +33,9 @@ options:
     default: false
   packages:
     description:
-      - Package names to look up in the Debian package database (C(dpkg-query)); those not installed are
-        returned under RV(packages_missing). Where there is no C(dpkg-query), RV(packages_missing) is null.
+      - Package names to look up in the package database (C(dpkg-query) on Debian, C(rpm) on the Red Hat
+        family); those not installed are returned under RV(packages_missing). Where neither can be run,
+        RV(packages_missing) is null.
     type: list
     elements: str
     default: []
@@ -235,7 +236,7 @@ def missing_packages(module, names):
         return []
     dpkg = module.get_bin_path('dpkg-query')
     if not dpkg:
-        return None
+        return missing_rpm_packages(module, names)
     rc, out, _err = module.run_command([dpkg, '-W', '-f', '${Package}\t${db:Status-Abbrev}\n'] + list(names),
                                        environ_update=dict(LC_ALL='C'))
     installed = set()
@@ -247,6 +248,22 @@ def missing_packages(module, names):
     if rc not in (0, 1):
         return None
     return [name for name in names if name not in installed]
+
+
+def missing_rpm_packages(module, names):
+    """The names rpm does not know as installed, or None without rpm."""
+    rpm = module.get_bin_path('rpm')
+    if not rpm:
+        return None
+    # rpm -q prints each installed name (the query format) and 'package NAME is not installed' for the
+    # others; its exit code is the number of those, so any other failure shows as too few lines.
+    rc, out, _err = module.run_command([rpm, '-q', '--queryformat', '%{NAME}\\n'] + list(names),
+                                       environ_update=dict(LC_ALL='C'))
+    installed = set(out.splitlines())
+    missing = [name for name in names if name not in installed]
+    if rc != len(missing):
+        return None
+    return missing
 
 
 def main():

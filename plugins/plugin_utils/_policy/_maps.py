@@ -383,13 +383,13 @@ def _with_required_aliases(aliases: list[dict]) -> list[dict]:
     return added + aliases
 
 
-# What sendmail, Debian's packaging and this role keep in /etc/mail: a list file there must not
+# What sendmail, Debian's and Red Hat's packaging and this role keep in /etc/mail: a list file there must not
 # take one of these names (or a built file's suffix) or live in one of these directories.
 _MAIL_DIR_FILES = frozenset((
     'access', 'aliases', 'virtusertable', 'relay-domains', 'local-host-names', 'mailertable', 'genericstable',
     'domaintable', 'authinfo', 'helpfile', 'statistics', 'trusted-users', 'sendmail.conf', 'service.switch',
     'service.switch-nodns', 'Makefile', 'address.resolve', 'sendmail.mc', 'sendmail.cf', 'submit.mc',
-    'submit.cf', 'databases', 'dialup.m4', 'provider.m4'))
+    'submit.cf', 'databases', 'dialup.m4', 'provider.m4', 'make'))
 _MAIL_DIR_SUFFIXES = ('.db', '.cf', '.mc', '.m4', '.previous', '.failed', '.new', '.restore', '.pid', '.dir', '.pag')
 _MAIL_DIR_SUBDIRS = ('tls', 'sasl', 'smrsh', 'm4', 'peers', 'spamassassin', 'certs')
 _ROLE_FILES = frozenset(('/etc/aliases', '/etc/aliases.db', '/usr/local/sbin/mailops-sendmail'))
@@ -403,7 +403,7 @@ _OTHER_PLACES = (
     '/etc/profile.d', '/etc/sysctl.d', '/etc/modprobe.d', '/etc/logrotate.d', '/etc/rsyslog.d', '/etc/network',
     '/etc/udev', '/etc/selinux', '/etc/alternatives', '/etc/skel', '/etc/sasl2', '/etc/ld.so.conf.d',
     '/etc/polkit-1', '/etc/dbus-1', '/etc/pki', '/etc/sysconfig', '/etc/yum.repos.d', '/etc/letsencrypt',
-    '/etc/opendkim')
+    '/etc/opendkim', '/var/lib/rpm', '/var/lib/dnf', '/etc/dnf')
 _USR_LOCAL_OK = ('/usr/local/etc/', '/usr/local/share/')
 _LIST_PLACES = 'e.g. /etc/mail/lists/, /etc/mail-lists/, /srv/mail-lists/ or /var/lib/mail-lists/'
 
