@@ -306,7 +306,10 @@ def _genericstable_key(address: str) -> tuple[str, str | None]:
         return folded, (f"address {address!r} must be 'user', 'user@domain' or '@domain': the user part "
                         f'{local!r} is not an RFC 5322 dot-atom (no spaces, quotes, %, |)')
     if at:
-        problem = _hostname_problem(_strip_dot(domain))
+        if domain.endswith('.'):
+            return folded, (f'domain of {address!r} ends in a dot: sendmail looks the address up without it, '
+                            'so this key would never match')
+        problem = _hostname_problem(domain)
         if problem:
             return folded, f'domain of {address!r}: {problem}'
     return folded, None

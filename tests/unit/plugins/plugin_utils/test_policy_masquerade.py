@@ -110,7 +110,7 @@ def test_genericstable_is_always_on():
     ('Bob', 'robert.smith@example.com'),                   # keys are folded as makemap folds them
     ('bob@client1.example.com', 'bob.smith'),              # the full address; a user name is qualified by sendmail
     ('@client1.example.com', '%1@example.com'),            # the domain: %1 is the user name
-    ('@client1.example.com.', 'ops.%1@example.com'),
+    ('@Client1.Example.com', 'ops.%1@example.com'),
     ('old+*@client1.example.com', 'new+%1@example.com'),   # cf/README: the +detail as %1
     ('gen+*@client1.example.com', '%1@example.com'),
     ('list+*', 'list-%1'),
@@ -128,6 +128,8 @@ def test_genericstable_entries_accepted(address, target):
     ('bob@', 'x@example.com', "address 'bob@' must be 'user', 'user@domain' or '@domain'"),
     ('', 'x@example.com', "address '' must be 'user', 'user@domain' or '@domain'"),
     ('bob@bad_host', 'x@example.com', "domain of 'bob@bad_host': not a valid host/domain name"),
+    ('bob@client1.example.com.', 'x@example.com', "domain of 'bob@client1.example.com.' ends in a dot: sendmail "
+     'looks the address up without it'),
     ('bob%x', 'x@example.com', "the user part 'bob%x' is not an RFC 5322 dot-atom"),
     ('bob', 'two words@example.com', "target 'two words@example.com' contains whitespace"),
     ('bob', '|/bin/prog', "target '|/bin/prog' must be an address, 'user' or 'user@domain'"),
@@ -179,7 +181,7 @@ def test_genericstable_without_generics_domains_is_refused():
 def test_genericstable_keys_outside_class_g_are_refused():
     entries = [{'address': 'bob@other.example.com', 'target': 'b@example.com'},
                {'address': '@sub.client1.example.com', 'target': '%1@example.com'},
-               {'address': 'carol@CLIENT1.example.com.', 'target': 'c@example.com'}]
+               {'address': 'carol@CLIENT1.example.com', 'target': 'c@example.com'}]
     errors = run(genericstable=entries, generics_domains=G)['errors']
     assert errors == [
         "sendmail_genericstable (address 'bob@other.example.com'): the domain 'other.example.com' is not in "
