@@ -93,6 +93,16 @@ def test_client_masquerades_root_rewrites_a_generic_user_and_exposes_root_when_l
         # carol: no entry, so masqueraded like root
         assert _senders(live, "carol") == ("<carol@example.test>", "carol@example.test", "carol@example.test")
 
+        # A genericstable change alone rebuilds genericstable.db beside the live one; sendmail reads maps live,
+        # so neither sendmail.cf nor the daemon changes.
+        pid, cf = live.daemon_pid("client1"), live.sh("client1", "stat -c %Y /etc/mail/sendmail.cf").stdout
+        changed = dict(MASQUERADE, sendmail_host_genericstable=[{"address": "bob", "target": "sales@example.test"}])
+        _play(live, "client1", changed, tmp_path)
+        assert live.sh("client1", "makemap -u hash /etc/mail/genericstable").stdout == "bob\tsales@example.test\n"
+        assert live.daemon_pid("client1") == pid
+        assert live.sh("client1", "stat -c %Y /etc/mail/sendmail.cf").stdout == cf
+        assert _senders(live, "bob") == ("<sales@example.test>", "sales@example.test", "sales@example.test")
+
         exposed = dict(MASQUERADE, sendmail_exposed_users=["root"])
         _play(live, "client1", exposed, tmp_path)
         assert "changed=0" in _recap(_play(live, "client1", exposed, tmp_path), "client1")
