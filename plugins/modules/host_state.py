@@ -55,6 +55,12 @@ options:
     type: list
     elements: path
     default: []
+  fail_unsafe:
+    description:
+      - Fail, after reading everything else, when a path of O(safe_paths) is unsafe to write, with a message
+        that names each one and why. The result still holds everything read.
+    type: bool
+    default: false
 attributes:
   check_mode:
     description: Runs in check mode and reports the same as in a normal run; it never changes anything.
@@ -252,6 +258,7 @@ def main():
             pidfile=dict(type='path'),
             listening=dict(type='bool', default=False),
             safe_paths=dict(type='list', elements='path', default=[]),
+            fail_unsafe=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )
@@ -277,6 +284,9 @@ def main():
             result['listening'] = out.splitlines()
         else:
             result['listening'] = None
+    unsafe = [state['problem'] for state in result['path_safety'].values() if state['problem']]
+    if params['fail_unsafe'] and unsafe:
+        module.fail_json(msg='\n  '.join(['Unsafe places to write (nothing has been changed):'] + unsafe), **result)
     module.exit_json(**result)
 
 
