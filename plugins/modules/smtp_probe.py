@@ -271,6 +271,7 @@ def _converse(params):
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
+            server._host = params["host"]   # the name for SNI; connect() leaves it empty on some Pythons
             server.starttls(context=context)
             result["tls"].update(version=server.sock.version(), cipher=server.sock.cipher()[0])
             server.ehlo()

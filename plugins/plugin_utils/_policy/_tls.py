@@ -136,6 +136,14 @@ def tls_settings(data: Any, defines: list[dict], errors: list[str]) -> dict:
         errors.append(f'sendmail_defines: {", ".join(taken)} are set by the sendmail_tls_* variables; '
                       'remove them from sendmail_defines')
     server = bool(paths['cert'] and paths['key'])
+    # sendmail 8.17 turns STARTTLS off (in and out, logging only above LogLevel 9) without both CACertFile
+    # and CACertPath ("STARTTLS: CACertFile missing", "CACertPath missing").
+    if server and not paths['ca']:
+        errors.append('sendmail_tls_cert: sendmail offers STARTTLS only with a CA file as well: set sendmail_tls_ca '
+                      '(the PEM of the CA that signs the certificate) or sendmail_tls_ca_file')
+    if (server or paths['ca']) and not ca_dir:
+        errors.append('sendmail_tls_ca_dir: sendmail uses STARTTLS only with a CA directory (confCACERT_PATH) '
+                      'as well, such as /etc/ssl/certs')
     mc = []
     if server:
         mc += [('confSERVER_CERT', paths['cert']), ('confSERVER_KEY', paths['key'])]
@@ -143,11 +151,11 @@ def tls_settings(data: Any, defines: list[dict], errors: list[str]) -> dict:
             mc += [('confCLIENT_CERT', paths['cert']), ('confCLIENT_KEY', paths['key'])]
     if paths['ca']:
         mc.append(('confCACERT', paths['ca']))
-    if ca_dir:
+    if ca_dir and (server or paths['ca']):
         mc.append(('confCACERT_PATH', ca_dir))
     mc += [(name, value) for name, value in (('confSERVER_SSL_OPTIONS', server_options),
                                              ('confCLIENT_SSL_OPTIONS', client_options),
-                                             ('confCIPHER_LIST', ciphers)) if value]
+                                             ('confCIPHER_LIST', ciphers)) if value and (server or paths['ca'])]
     out.update(server=server, cert_file=paths['cert'], key_file=paths['key'], ca_file=paths['ca'], ca_dir=ca_dir,
                defines=[{'name': name, 'value': value} for name, value in mc])
     # The PEMs the role writes (by the name of the variable that holds each), and the files it only reads.
