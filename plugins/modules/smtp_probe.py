@@ -52,8 +52,8 @@ options:
       - Say C(STARTTLS) after EHLO and hold the rest of the session encrypted (EHLO again). The probe fails unless
         EHLO offers C(STARTTLS) and the handshake succeeds, whatever O(expect) says; the certificate is not
         verified (sendmail's own check does that before the files are written).
-      - Used by the role M(mailops.sendmail.sendmail) after every start and restart of a server with a certificate:
-        sendmail turns STARTTLS off without failing when its key is unsafe or does not match.
+      - Used by the role M(mailops.sendmail.sendmail) after every start and restart of a server with a certificate,
+        since sendmail turns STARTTLS off without failing when its key is unsafe or does not match.
     type: bool
     default: false
     version_added: 0.1.0

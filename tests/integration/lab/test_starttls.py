@@ -289,3 +289,40 @@ def test_a_new_key_never_shows_in_check_diff_or_verbose_runs_and_a_second_run_ch
     finally:
         res = converge(live, 'mx1', tmp_path)
         assert res.returncode == 0, res.stdout[-3000:]
+
+
+def test_files_already_on_the_host_are_checked_in_the_first_read(live, tmp_path):
+    """sendmail_tls_*_file without PEMs: host_state checks them before any change (a key others may read,
+    a key of another certificate), and a good set is used as it is."""
+    d = '/etc/ssl/mailops-test'
+    ca = (tls_dir(live) / 'ca.crt').read_text()
+    key, cert = lab_cert(live, tmp_path)
+    live.sh('mx1', f'mkdir -p {d} && chmod 0755 {d}')
+    (tmp_path / 'stray').mkdir()
+    stray = lab_cert(live, tmp_path / 'stray')[0]
+    for name, text, mode in (('mx1.crt', cert, '0644'), ('mx1.key', key, '0640'), ('ca.crt', ca, '0644'),
+                             ('stray.key', stray, '0600')):
+        live.sh('mx1', f'umask 077; cat > {d}/{name} <<"EOF"\n{text}EOF\nchmod {mode} {d}/{name}')
+    extra = {'sendmail_tls_cert': '', 'sendmail_tls_key': '', 'sendmail_tls_ca': '',
+             'sendmail_tls_cert_file': f'{d}/mx1.crt', 'sendmail_tls_key_file': f'{d}/mx1.key',
+             'sendmail_tls_ca_file': f'{d}/ca.crt'}
+    before, pid = live.hashes(), live.daemon_pid()
+    try:
+        res = converge(live, 'mx1', tmp_path, extra)
+        assert res.returncode != 0
+        assert f'{d}/mx1.key: the key may be read by others than its owner (mode 0640)' in res.stdout, res.stdout[-3000:]
+        res = converge(live, 'mx1', tmp_path, dict(extra, sendmail_tls_key_file=f'{d}/stray.key'))
+        assert res.returncode != 0
+        assert f'{d}/stray.key: the key does not belong to the certificate' in res.stdout, res.stdout[-3000:]
+        assert live.hashes() == before and live.daemon_pid() == pid
+        live.sh('mx1', f'chmod 0600 {d}/mx1.key')
+        res = converge(live, 'mx1', tmp_path, extra)
+        assert res.returncode == 0, res.stdout[-3000:]
+        served = openssl('s_client', '-starttls', 'smtp', '-connect', f'{live.ip("mx1")}:25', '-showcerts',
+                         stdin='QUIT\r\n', check=False).stdout
+        assert fingerprint(cert) in [fingerprint(m) for m in re.findall(
+            r'-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----\n', served, re.S)]
+    finally:
+        res = converge(live, 'mx1', tmp_path)
+        live.sh('mx1', f'rm -rf {d}')
+    assert res.returncode == 0, res.stdout[-3000:]
