@@ -171,6 +171,20 @@ def test_mail_from_client1_to_mx1_travels_encrypted_and_verified(live):
     assert re.search(r'STARTTLS=client, relay=mx1\.example\.test\.?, version=TLSv1\.[23], verify=OK', client), client
 
 
+def test_mail_from_mx1_to_mx2_travels_encrypted_and_verified(live):
+    """Server to server: mx1 delivers other.test to mx2 (its MX), presenting its own certificate."""
+    live.lab('host', 'mx2=4')
+    live.playbook('lab/prepare.yml', '--limit', 'mx2')
+    live.playbook('playbooks/site.yml', '--limit', 'mx2')
+    mark_mx1, mark_mx2 = log_mark(live, 'mx1'), log_mark(live, 'mx2')
+    token = live.token('s2s')
+    live.submit('mx1', 'dave@other.test', token)
+    assert live.wait_mailbox('mx2', 'dave', token, flush='mx1') == 1
+    server, client = log_since(live, 'mx2', mark_mx2), log_since(live, 'mx1', mark_mx1)
+    assert re.search(r'STARTTLS=server, relay=mx1\.example\.test .*version=TLSv1\.[23], verify=OK', server), server
+    assert re.search(r'STARTTLS=client, relay=mx2\.example\.test\.?, version=TLSv1\.[23], verify=OK', client), client
+
+
 def test_try_tls_and_tls_srv_entries_take_effect(live, other_ca, tmp_path):
     """client1: Try_TLS:mx1 NO sends in clear; TLS_Srv:mx1 VERIFY with a CA that does not sign mx1's certificate
     keeps mail queued (not lost), and it goes out once client1 trusts the right CA again."""
