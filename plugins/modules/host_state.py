@@ -55,6 +55,13 @@ options:
     type: list
     elements: path
     default: []
+  fail_unsafe:
+    description:
+      - Fail, after reading everything else, when a path of O(safe_paths) is unsafe to write, or the files of
+        O(tls) would not work (RV(tls_problem)), with a message that names each one and why. The result still
+        holds everything read.
+    type: bool
+    default: false
   tls:
     description:
       - STARTTLS files already on the host (C(cert), C(key), optional C(ca)) to check as sendmail's OpenSSL would
@@ -287,6 +294,7 @@ def main():
             pidfile=dict(type='path'),
             listening=dict(type='bool', default=False),
             safe_paths=dict(type='list', elements='path', default=[]),
+            fail_unsafe=dict(type='bool', default=False),
             tls=dict(type='dict'),
         ),
         supports_check_mode=True,
@@ -314,6 +322,11 @@ def main():
             result['listening'] = out.splitlines()
         else:
             result['listening'] = None
+    unsafe = [state['problem'] for state in result['path_safety'].values() if state['problem']]
+    if result['tls_problem']:
+        unsafe.append('STARTTLS files (sendmail_tls_*_file): ' + result['tls_problem'])
+    if params['fail_unsafe'] and unsafe:
+        module.fail_json(msg='\n  '.join(['Unsafe places to write (nothing has been changed):'] + unsafe), **result)
     module.exit_json(**result)
 
 

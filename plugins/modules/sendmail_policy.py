@@ -31,6 +31,13 @@ options:
         C(aliases_allow_programs).
     type: dict
     default: {}
+  refuse_invalid:
+    description:
+      - Fail when the merged policy has errors, with a message that names the host and lists every error (the
+        C(sendmail) role uses this), instead of returning them in RV(policy) for a later task to judge.
+      - The failed result holds only C(errors) in RV(policy).
+    type: bool
+    default: false
 attributes:
   action:
     description: Runs on the controller (its action plugin); it never contacts the host.
