@@ -46,7 +46,7 @@ def _cert(name, key, issuer=None, issuer_key=None, ca=False, start=NOW - DAY, en
 @pytest.fixture(scope='module')
 def pki(tmp_path_factory):
     d = tmp_path_factory.mktemp('pki')
-    ca_key, other_key, mid_key, mx_key, stray_key = (_key() for _ in range(5))
+    ca_key, other_key, mid_key, mx_key, stray_key = (_key() for _count in range(5))
     ca = _cert('CA', ca_key, ca=True)
     other = _cert('other CA', other_key, ca=True)
     mid = _cert('intermediate', mid_key, ca, ca_key, ca=True)
