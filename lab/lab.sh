@@ -60,6 +60,32 @@ lab_ssh_keys() {
     mkdir -m 0700 "$LAB_SSH_DIR" "$LAB_SSH_DIR/cp"
     ssh-keygen -q -t ed25519 -N '' -C "mailops-lab-$MAILOPS_LAB" -f "$LAB_SSH_DIR/id_ed25519"
     : >"$LAB_SSH_DIR/known_hosts"
+    lab_tls_ca
+}
+
+# ---- STARTTLS: the lab's own small CA (docs/tls.md), made at lab creation in $LAB_SSH_DIR/tls and removed
+# with it, never committed; the inventory deploys each host's certificate (group_vars, sendmail_tls_*).
+lab_tls_ca() {
+    local dir="$LAB_SSH_DIR/tls"
+    mkdir -m 0700 "$dir"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
+        -subj "/O=mailops lab $MAILOPS_LAB/CN=mailops lab CA" \
+        -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+        -keyout "$dir/ca.key" -out "$dir/ca.crt" 2>/dev/null || { echo "openssl could not make the lab CA" >&2; return 1; }
+}
+
+lab_tls_cert() {
+    # $1 the short name: a key and a certificate for its FQDN (server and client use), signed by the lab CA.
+    local dir="$LAB_SSH_DIR/tls" fqdn="$1.$MAILOPS_LAB_DOMAIN"
+    [ -f "$dir/ca.key" ] || return 0
+    printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n' "$fqdn" \
+        >"$dir/$1.ext"
+    { openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=$fqdn" \
+          -keyout "$dir/$1.key" -out "$dir/$1.csr" \
+      && openssl x509 -req -in "$dir/$1.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial -days 30 \
+          -extfile "$dir/$1.ext" -out "$dir/$1.crt"; } 2>/dev/null \
+        || { echo "openssl could not make the certificate of $fqdn" >&2; return 1; }
+    rm -f "$dir/$1.csr" "$dir/$1.ext"
 }
 
 lab_host() {
@@ -89,6 +115,7 @@ lab_host() {
     ssh-keygen -q -R "$ip" -f "$LAB_SSH_DIR/known_hosts" >/dev/null 2>&1 || true
     rm -f "$LAB_SSH_DIR/known_hosts.old"
     echo "$ip ${key% *}" >>"$LAB_SSH_DIR/known_hosts"
+    lab_tls_cert "$short"
     echo "$name  $short.$MAILOPS_LAB_DOMAIN  $ip"
 }
 

@@ -29,12 +29,16 @@ from ansible.module_utils.common.text.converters import to_bytes, to_native, to_
 # template, file or each: the action resolves those on the controller).
 ARGUMENT_SPEC = dict(
     files=dict(type='list', elements='dict', required=True,
-               required_one_of=[('content', 'template', 'file')],
-               mutually_exclusive=[('content', 'template', 'file')],
+               required_one_of=[('content', 'template', 'file', 'secret_content')],
+               mutually_exclusive=[('content', 'template', 'file', 'secret_content')],
                options=dict(
                    path=dict(type='path'),
                    id=dict(type='str'),
                    content=dict(type='str'),
+                   # A secret file (secret: true, a TLS key): the action sends its text here, which
+                   # AnsibleModule keeps out of the logged arguments (-vvv), and its diff is a placeholder.
+                   secret_content=dict(type='str', no_log=True),
+                   secret=dict(type='bool', default=False),
                    template=dict(type='str'),
                    file=dict(type='str'),
                    vars=dict(type='dict', default={}),
@@ -114,7 +118,10 @@ def _hidden(text, pattern):
 
 def _diff(entry, old, new, limit):
     diff = dict(before_header=entry['path'], after_header=entry['path'])
-    if max(len(old or b''), len(new)) > limit:
+    if entry.get('secret'):
+        placeholder = '(a secret file, not shown)\n'
+        diff.update(before=placeholder if old is not None else '', after=placeholder)
+    elif max(len(old or b''), len(new)) > limit:
         diff.update(before='', after='', dst_larger=limit)
     else:
         hide = entry.get('diff_hide')
@@ -250,7 +257,8 @@ def _check_entries(module):
             errors.append('%s is given twice' % path)
             continue
         seen.add(path)
-        if entry['content'] is None:
+        content = entry['secret_content'] if entry['secret_content'] is not None else entry['content']
+        if content is None:
             errors.append('%s: no content (a template or file is read by the action plugin on the controller)' % path)
             continue
         problem = (entry['validate'] is not None and _command_problem(entry['validate'], 'validate', True)) \
@@ -260,7 +268,7 @@ def _check_entries(module):
             continue
         if not os.path.isdir(os.path.dirname(path) or '/'):
             if module.check_mode:   # a directory this call (or an earlier task) would make: the file would be new
-                out.append((entry, to_bytes(entry['content']), None, True))
+                out.append((entry, to_bytes(content), None, True))
                 continue
             errors.append('%s: the directory %s does not exist' % (path, os.path.dirname(path)))
             continue
@@ -274,7 +282,7 @@ def _check_entries(module):
         if problem:
             errors.append('%s: %s' % (path, problem))
             continue
-        new = to_bytes(entry['content'])
+        new = to_bytes(content)
         old = _read(path)
         out.append((entry, new, old, old != new))
     return out, errors

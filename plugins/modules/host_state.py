@@ -58,10 +58,17 @@ options:
     default: []
   fail_unsafe:
     description:
-      - Fail, after reading everything else, when a path of O(safe_paths) is unsafe to write, with a message
-        that names each one and why. The result still holds everything read.
+      - Fail, after reading everything else, when a path of O(safe_paths) is unsafe to write, or the files of
+        O(tls) would not work (RV(tls_problem)), with a message that names each one and why. The result still
+        holds everything read.
     type: bool
     default: false
+  tls:
+    description:
+      - STARTTLS files already on the host (C(cert), C(key), optional C(ca)) to check as sendmail's OpenSSL would
+        use them; the verdict is RV(tls_problem). Nothing is checked without C(cert) and C(key).
+    type: dict
+    version_added: 0.1.0
 attributes:
   check_mode:
     description: Runs in check mode and reports the same as in a normal run; it never changes anything.
@@ -128,6 +135,14 @@ running:
   returned: always
   type: bool
   sample: true
+tls_problem:
+  description:
+    - Why the files of O(tls) would not make STARTTLS work (naming the file), or null - a file missing, a key that
+      others than root may read (sendmail then turns STARTTLS off), a key that does not belong to the certificate,
+      a certificate that has expired or is not valid yet, a chain that does not lead to the CA.
+  returned: always
+  type: str
+  sample: "/etc/ssl/private/mx1.key: the key does not belong to the certificate /etc/ssl/certs/mx1.pem"
 listening:
   description: The lines of C(ss -ltnpH) when O(listening) is true (null where C(ss) is not installed), else an empty list.
   returned: always
@@ -142,6 +157,7 @@ import pwd
 import stat
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.mailops.sendmail.plugins.module_utils._tls import check_files
 
 
 def _name(lookup, ident):
@@ -266,6 +282,26 @@ def missing_rpm_packages(module, names):
     return missing
 
 
+def tls_problem(files):
+    """Why the STARTTLS files on this host would not work, or None (see RV(tls_problem))."""
+    cert, key, ca = (files or {}).get('cert'), (files or {}).get('key'), (files or {}).get('ca')
+    if not cert or not key:
+        return None
+    for path in (cert, key, ca):
+        if path and not os.path.isfile(path):
+            return '%s: no such file (sendmail would not offer STARTTLS)' % path
+    mode = stat.S_IMODE(os.stat(key).st_mode)
+    if mode & 0o077:
+        return ('%s: the key may be read by others than its owner (mode %04o): sendmail turns STARTTLS off; '
+                'make it 0600' % (key, mode))
+    problem, detail = check_files(cert, key, ca)
+    if problem is None:
+        return None
+    if problem == 'chain':
+        return '%s: %s%s' % (cert, detail, ' (CA %s)' % ca if ca else '')
+    return '%s: %s' % ({'cert': cert, 'key': key, 'ca': ca}[problem], detail)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -276,12 +312,13 @@ def main():
             listening=dict(type='bool', default=False),
             safe_paths=dict(type='list', elements='path', default=[]),
             fail_unsafe=dict(type='bool', default=False),
+            tls=dict(type='dict'),
         ),
         supports_check_mode=True,
     )
     params = module.params
     result = dict(changed=False, files={}, packages_missing=[], running=None, listening=[],
-                  path_safety={})
+                  path_safety={}, tls_problem=None)
     for path in params['paths']:
         try:
             result['files'][path] = file_state(path, params['return_content'])
@@ -289,6 +326,7 @@ def main():
             module.fail_json(msg='cannot read %s: %s' % (path, exc), **result)
     for path in params['safe_paths']:
         result['path_safety'][path] = path_safety(path)
+    result['tls_problem'] = tls_problem(params['tls'])
     result['packages_missing'] = missing_packages(module, params['packages'])
     if params['pidfile']:
         result['running'] = pid_running(params['pidfile'])
@@ -302,6 +340,8 @@ def main():
         else:
             result['listening'] = None
     unsafe = [state['problem'] for state in result['path_safety'].values() if state['problem']]
+    if result['tls_problem']:
+        unsafe.append('STARTTLS files (sendmail_tls_*_file): ' + result['tls_problem'])
     if params['fail_unsafe'] and unsafe:
         module.fail_json(msg='\n  '.join(['Unsafe places to write (nothing has been changed):'] + unsafe), **result)
     module.exit_json(**result)

@@ -51,6 +51,18 @@ options:
       content:
         description: The text to write. Exactly one of O(files[].content), O(files[].template) and O(files[].file).
         type: str
+      secret_content:
+        description:
+          - The text of a secret file; the action sets it, from O(files[].template), O(files[].file) or
+            O(files[].content), for a file with O(files[].secret). Not logged (the module's arguments show
+            it masked).
+        type: str
+      secret:
+        description:
+          - The file holds a secret (a private key) - its text goes to the host in O(files[].secret_content),
+            which is never logged, and diff mode shows its old and new content only as a placeholder.
+        type: bool
+        default: false
       template:
         description: A template, found and rendered on the controller like the C(src) of M(ansible.builtin.template).
         type: str

@@ -41,10 +41,29 @@ options:
     type: str
     default: ''
   rcpt_to:
-    description: Recipients, one C(RCPT TO) each.
+    description:
+      - Recipients, one C(RCPT TO) each. Required unless O(starttls) is true; without recipients the probe says
+        C(QUIT) after EHLO (and STARTTLS), without C(MAIL FROM).
     type: list
     elements: str
-    required: true
+    default: []
+  starttls:
+    description:
+      - Say C(STARTTLS) after EHLO and hold the rest of the session encrypted (EHLO again). The probe fails unless
+        EHLO offers C(STARTTLS) and the handshake succeeds, whatever O(expect) says; the certificate is not
+        verified (sendmail's own check does that before the files are written).
+      - Used by the role M(mailops.sendmail.sendmail) after every start and restart of a server with a certificate,
+        since sendmail turns STARTTLS off without failing when its key is unsafe or does not match.
+    type: bool
+    default: false
+    version_added: 0.1.0
+  log_file:
+    description:
+      - When the probe fails, the last lines of this file that mention TLS (sendmail's C(STARTTLS=server)
+        complaints) are returned under RV(log_lines) and quoted in the message. For a probe that runs on the mail
+        server itself, with its mail log.
+    type: path
+    version_added: 0.1.0
   expect:
     description:
       - What makes the probe pass. Whatever the choice, a session that cannot be held (no connection, no C(220)
@@ -109,6 +128,12 @@ EXAMPLES = r"""
     rcpt_to: [sales@example.test]
     expect: accept
 
+- name: Prove that a server offers STARTTLS and completes the handshake (no mail sent)
+  mailops.sendmail.smtp_probe:
+    host: 127.0.0.1
+    starttls: true
+    log_file: /var/log/mail.log
+
 - name: Check that mail from a listed host is refused, whatever the reason
   mailops.sendmail.smtp_probe:
     host: mx2.example.test
@@ -127,6 +152,8 @@ verdict:
     - C(sender_refused) C(MAIL FROM) was refused, so no recipient was given.
     - C(no_session) the session could not be held (connection refused or timed out, no C(220) greeting,
       EHLO and HELO refused, the server gone or silent mid-session).
+    - C(starttls) with O(starttls) and no O(rcpt_to), the server offered STARTTLS and the handshake succeeded;
+      a failed STARTTLS is C(no_session).
   returned: always
   type: str
   sample: relay_denied
@@ -176,6 +203,18 @@ recipients:
     relay_denied:
       description: Whether the reply was the relay denial (see O(relay_denied_pattern)).
       type: bool
+tls:
+  description:
+    - With O(starttls), whether EHLO offered STARTTLS and the protocol and cipher the handshake agreed.
+  returned: always
+  type: dict
+  sample: {offered: true, version: TLSv1.3, cipher: TLS_AES_256_GCM_SHA384}
+log_lines:
+  description: The lines of O(log_file) that mention TLS, the last ones, when the probe failed.
+  returned: when the probe failed and O(log_file) was given
+  type: list
+  elements: str
+  sample: ["sm-mta[123]: STARTTLS=server, error: SSL_CTX_check_private_key failed(/etc/mail/tls/mailops.key): 0"]
 error:
   description: What broke the session (with RV(verdict=no_session)), for example C(ConnectionRefusedError ...).
   returned: when the session could not be held
@@ -186,6 +225,7 @@ error:
 import re
 import smtplib
 import socket
+import ssl
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -211,7 +251,7 @@ def _reply(code, text):
 def _converse(params):
     """Run the SMTP dialogue up to RCPT TO and return what the server said; a broken session is
     recorded under 'error' with what was said until then."""
-    result = {"banner": None, "mail_from": None, "recipients": []}
+    result = {"banner": None, "mail_from": None, "recipients": [], "tls": {"offered": None}}
     server = smtplib.SMTP(timeout=params["timeout"], local_hostname=params["helo"] or socket.getfqdn())
     try:
         code, banner = server.connect(params["host"], params["port"])
@@ -221,6 +261,22 @@ def _converse(params):
             return result
         result["banner"] = _text(banner)
         server.ehlo_or_helo_if_needed()
+        if params["starttls"]:
+            result["tls"]["offered"] = server.has_extn("starttls")
+            if not result["tls"]["offered"]:
+                result["error"] = "EHLO does not offer STARTTLS: %s" % " ".join(
+                    sorted(name.upper() for name in server.esmtp_features))
+                return result
+            # Only whether TLS works: whose certificate it is, is checked before the files are written.
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            server._host = params["host"]   # the name for SNI; connect() leaves it empty on some Pythons
+            server.starttls(context=context)
+            result["tls"].update(version=server.sock.version(), cipher=server.sock.cipher()[0])
+            server.ehlo()
+        if not params["rcpt_to"]:
+            return result
         code, text = server.mail(params["mail_from"])
         result["mail_from"] = {"code": code, "text": _text(text)}
         if code >= 400:
@@ -240,7 +296,7 @@ def _converse(params):
     except smtplib.SMTPHeloError as exc:
         result["error"] = "EHLO and HELO refused: %s" % _reply(exc.smtp_code, _text(exc.smtp_error))
         return result
-    except (smtplib.SMTPException, OSError) as exc:
+    except (smtplib.SMTPException, OSError) as exc:   # ssl.SSLError is an OSError
         result["error"] = "%s: %s" % (type(exc).__name__, exc)
         return result
     finally:
@@ -309,6 +365,18 @@ def decide(result, params, where):
     return False, verdict, "%s answered as expected (%s): %s" % (where, expect, _replies(recipients))
 
 
+def tls_log_lines(path, keep=5, tail=256 * 1024):
+    """The last ``keep`` lines of the end of ``path`` that mention TLS (sendmail's STARTTLS complaints)."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, 2)
+            handle.seek(max(0, handle.tell() - tail))
+            lines = handle.read().decode("utf-8", "replace").splitlines()
+    except OSError:
+        return []
+    return [line for line in lines if re.search(r"STARTTLS|TLS|SSL", line)][-keep:]
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -316,7 +384,9 @@ def main():
             port=dict(type="int", default=25),
             helo=dict(type="str"),
             mail_from=dict(type="str", default=""),
-            rcpt_to=dict(type="list", elements="str", required=True),
+            rcpt_to=dict(type="list", elements="str", default=[]),
+            starttls=dict(type="bool", default=False),
+            log_file=dict(type="path"),
             expect=dict(type="str", choices=["accept", "reject", "relay_denied", "any"], default="any"),
             relay_denied_pattern=dict(type="str", default="relay(ing)?( access)? denied"),
             timeout=dict(type="float", default=30),
@@ -328,13 +398,26 @@ def main():
         re.compile(p["relay_denied_pattern"])
     except re.error as exc:
         module.fail_json(msg="relay_denied_pattern is not a regular expression: %s" % exc)
-    if not p["rcpt_to"]:
-        module.fail_json(msg="rcpt_to needs at least one recipient")
+    if not p["rcpt_to"] and not p["starttls"]:
+        module.fail_json(msg="rcpt_to needs at least one recipient (or starttls: true)")
     if p["mail_from"].strip() == "<>":
         p["mail_from"] = ""
     where = "%s:%d" % (p["host"], p["port"])
     result = _converse(p)
-    failed, verdict, reason = decide(result, p, where)
+    if p["starttls"] and (result.get("error") or not p["rcpt_to"]):
+        failed, verdict = bool(result.get("error")), "no_session" if result.get("error") else "starttls"
+        reason = ("STARTTLS failed on %s: %s" % (where, result["error"]) if failed else
+                  "%s offers STARTTLS: %s, %s" % (where, result["tls"]["version"], result["tls"]["cipher"]))
+    else:
+        failed, verdict, reason = decide(result, p, where)
+    if failed and p["log_file"]:
+        result["log_lines"] = tls_log_lines(p["log_file"])
+        if result["log_lines"]:
+            reason += ("; the mail log (%s) says: %s" % (p["log_file"], " | ".join(result["log_lines"][-3:])))
+        if p["starttls"] and not result["tls"]["offered"]:
+            reason += ("; sendmail offers no STARTTLS when it cannot use its certificate and key: a key that others "
+                       "than root may read, or in a group- or world-writable directory, a key that does not match "
+                       "the certificate, a file it cannot read")
     if failed:
         module.fail_json(msg=reason, verdict=verdict, reason=reason, **result)
     module.exit_json(changed=False, verdict=verdict, reason=reason, **result)

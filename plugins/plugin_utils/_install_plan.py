@@ -113,6 +113,8 @@ def content_of(action, entry, task_vars):
     except (AnsibleError, OSError, UnicodeError) as exc:
         raise AnsibleActionFail('install_files: %s (%s): %s' % (
             entry.get('template') or entry.get('file'), entry['path'], to_text(exc)))
+    if entry.get('content') is None and entry.get('secret_content') is not None:
+        return entry['secret_content']
     if entry.get('content') is None:
         raise AnsibleActionFail('install_files: %s: one of content, template and file is required' % entry['path'])
     return entry['content']
@@ -149,6 +151,9 @@ def plan(action, args, task_vars):
                 continue
         one = dict((k, v) for k, v in entry.items() if k not in _CONTROLLER_ONLY)
         one.update(attributes, id=key, content=text, rebuild=rebuild)
+        one.pop('secret_content', None)
+        if entry.get('secret'):   # kept out of the module's logged arguments and of its diff
+            one['secret_content'] = one.pop('content')
         send.append(one)
         for directory in (safety.get(entry['path']) or {}).get('missing_dirs') or []:
             if directory not in directories:

@@ -13,11 +13,15 @@ list whole (what a set_fact with the filter does) walks and copies every string.
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Mapping
 
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.mailops.sendmail.plugins.module_utils._policy_spec import ARGUMENT_SPEC
+from ansible_collections.mailops.sendmail.plugins.module_utils._tls import check_files
 from ansible_collections.mailops.sendmail.plugins.plugin_utils._policy import LAYERED_KEYS, build_policy, policy_texts
 
 _MARKERS = ('{{', '{%', '{#')
@@ -77,6 +81,7 @@ class PolicyAction(ActionBase):
             if var in task_vars:
                 data[key] = self._resolve(task_vars[var])
         policy = build_policy(data)
+        policy['errors'].extend(self._pem_errors(policy['tls'], task_vars))
         if args['refuse_invalid'] and policy['errors']:
             # Only the errors: the message must show (a policy with AuthInfo passwords would censor it all),
             # and an error names the entry and the rule it breaks, never a password.
@@ -88,3 +93,42 @@ class PolicyAction(ActionBase):
             # AuthInfo passwords in the access map: the result (the map as text) stays out of every log.
             result['_ansible_no_log'] = True
         return result
+
+    def _pem_errors(self, tls, task_vars):
+        """The STARTTLS PEMs of the inventory checked before any host changes: the key belongs to the
+        certificate, the certificate is valid today and (with sendmail_tls_ca) its chain leads to that CA.
+        They are written to a private directory here for OpenSSL and removed at once; no PEM text is ever
+        part of the result."""
+        managed = {entry['var'][len('sendmail_tls_'):]: entry for entry in tls['files']}
+        if 'cert' not in managed or 'key' not in managed:
+            return []
+        texts = {}
+        for part in managed:
+            value = self._resolve(task_vars.get('sendmail_tls_' + part, ''))
+            if not isinstance(value, str) or '-----BEGIN ' not in value:
+                return ['sendmail_tls_%s: must be PEM text (-----BEGIN ...), got %s'
+                        % (part, 'a value that is not' if part == 'key' else repr(value)[:60])]
+            texts[part] = pem_text(value)
+        work = tempfile.mkdtemp(prefix='mailops-tls-')
+        try:
+            paths = {}
+            for part, text in texts.items():
+                paths[part] = os.path.join(work, part + '.pem')
+                handle = os.open(paths[part], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(handle, 'w') as stream:
+                    stream.write(text)
+            problem, detail = check_files(paths['cert'], paths['key'], paths.get('ca'))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        if problem is None:
+            return []
+        where = {'cert': 'sendmail_tls_cert', 'key': 'sendmail_tls_key (for sendmail_tls_cert)',
+                 'ca': 'sendmail_tls_ca',
+                 'chain': 'sendmail_tls_cert' + (' (against sendmail_tls_ca)' if 'ca' in texts else '')}[problem]
+        return ['%s (written to %s): %s' % (where, managed.get(problem if problem != 'chain' else 'cert',
+                                                               managed['cert'])['path'], detail)]
+
+
+def pem_text(value):
+    """A PEM as the role writes it: no surrounding blank space, one newline at the end."""
+    return value.strip() + '\n'

@@ -21,6 +21,7 @@ One module per concern:
 ``_listen``   where sendmail listens (``ss`` output) against the listen entries
 ``_fqdn``     the fqdn role's check
 ``_texts``    the large maps as ready text for the templates
+``_tls``      the STARTTLS files and options (sendmail_tls_*)
 
 Every problem becomes one line of ``errors`` that names the variable, the
 entry and the reason; all of them are collected, none stops the run.
@@ -39,6 +40,7 @@ from ._listen import check_listen
 from ._maps import _include_errors, _with_required_aliases, genericstable_cross_errors, mailertable_cross_errors
 from ._mc import _defines, _features, _listen, _mc_extra_lines, _options, _smart_host, cf_requirements, masquerade, raw_daemons
 from ._texts import policy_texts
+from ._tls import tls_settings
 
 __all__ = ['LAYERED_KEYS', 'build_policy', 'check_listen', 'fqdn_errors', 'policy_texts']
 
@@ -78,6 +80,8 @@ def build_policy(data: Mapping | None) -> dict:
                       'name the relay that takes this host\'s mail')
     result['features'] = _features(data.get('features'), opts.allow_open_relay, errors)
     result['defines'] = _defines(data.get('defines'), errors)
+    # STARTTLS (sendmail_tls_*): its own defines and files, apart from sendmail_defines.
+    result['tls'] = tls_settings(data.get('tls'), result['defines'], errors)
     result['mc_extra_lines'] = _mc_extra_lines(data.get('mc_extra_lines'), opts.allow_open_relay, errors)
     result['listen'] += raw_daemons(result['mc_extra_lines'])
     errors.extend(mailertable_cross_errors(result['mailertable'], result['mc_extra_lines'], result['local_host_names']))

@@ -64,7 +64,20 @@ def _contexts(value):
         'masquerade domain': {'masquerade_as': 'example.com', 'masquerade_domains': [value]},
         'exposed user': {'masquerade_as': 'example.com', 'exposed_users': [value]},
         'generics domain': {'generics_domains': [value]},
+        # STARTTLS (sendmail_tls_*): the paths and options that go into the mc.
+        'tls cert file': {'tls': dict(_TLS, cert_file=value)},
+        'tls ca dir': {'tls': dict(_TLS, ca_dir=value)},
+        'tls ssl options': {'tls': dict(_TLS, server_ssl_options=value)},
+        'tls cipher list': {'tls': dict(_TLS, cipher_list=value)},
     }
+
+
+# A STARTTLS set from host files, for the tls contexts above.
+_TLS = {'cert_file': '/etc/mail/tls/c.crt', 'key_file': '/etc/mail/tls/c.key', 'ca_file': '/etc/mail/tls/ca.crt',
+        'ca_dir': '/etc/ssl/certs', 'client_cert': True}
+# What the tls contexts hold in the mc the others are compared with (the placeholder word is no path and
+# no SSL option).
+_TLS_BASE = {'tls cert file': f'/{PLACEHOLDER}', 'tls ca dir': f'/{PLACEHOLDER}', 'tls ssl options': '+SSL_OP_ALL'}
 
 
 _TEMPLATE = jinja2.Environment(loader=jinja2.FileSystemLoader(str(ROOT / 'roles' / 'sendmail' / 'templates')),
@@ -139,6 +152,8 @@ def test_no_mc_value_runs_as_m4_code(live):
             data = {'dnsbl': [{'zone': f'{PLACEHOLDER}.example.net'}]}
         if context == 'listen addr':
             data = {'listen': [{'name': 'MTA-v6', 'port': 25, 'addr': '::1'}]}
+        if context in _TLS_BASE:
+            data = _contexts(_TLS_BASE[context])[context]
         policy = policy_of(data)
         assert policy['errors'] == [], (context, policy['errors'])
         mcs[f'base-{context.replace(" ", "-")}'] = render_mc(policy)
@@ -151,6 +166,9 @@ def test_no_mc_value_runs_as_m4_code(live):
                         'masquerade domain', 'exposed user', 'generics domain'):
             assert (context, value) in refused, (context, value)
     assert ('listen addr', f'fe80::1%esyscmd(touch {CANARY})') in refused
+    for value in (f'esyscmd(touch {CANARY})', 'include(/etc/shadow)', "a', `b", 'dnl', '$1 $# $* $@'):
+        for context in ('tls cert file', 'tls ca dir', 'tls ssl options', 'tls cipher list'):
+            assert (context, value) in refused, (context, value)
     assert ('define value', '$1 $# $* $@') in refused
     # ... and the client-visible texts keep commas, parentheses and any word, as data.
     for value in ('include(/etc/shadow)', f'esyscmd(touch {CANARY})', 'Rejected (see list, section 2)',

@@ -285,3 +285,25 @@ def test_accept_and_any(smtp):
         failed, res = probe(server.port, expect=expect, mail_from='a@nowhere.test')
         assert failed and res['msg'] == ('127.0.0.1:%d refused MAIL FROM <a@nowhere.test>: 553 5.1.8 bad sender'
                                          % server.port)
+
+
+# -- starttls --------------------------------------------------------------------------
+
+def test_starttls_not_offered_fails_and_quotes_the_log(smtp, tmp_path):
+    """sendmail with an unusable key still answers EHLO, without STARTTLS: the probe fails, naming the
+    likely causes and the TLS lines of the log it was given."""
+    log = tmp_path / 'mail.log'
+    log.write_text('sm-mta[1]: starting daemon\nsm-mta[1]: STARTTLS=server: file /etc/mail/tls/k.key unsafe: '
+                   'Group readable file\nsm-mta[2]: other\n')
+    server = smtp(ehlo='250-mx.example.test\r\n250 PIPELINING')
+    failed, result = probe(server.port, rcpt_to=[], starttls=True, log_file=str(log))
+    assert failed and result['verdict'] == 'no_session' and result['tls'] == {'offered': False}
+    assert 'EHLO does not offer STARTTLS: PIPELINING' in result['msg']
+    assert 'Group readable file' in result['msg'] and 'a key that others than root may read' in result['msg']
+    assert result['log_lines'] == ['sm-mta[1]: STARTTLS=server: file /etc/mail/tls/k.key unsafe: Group readable file']
+    assert 'MAIL FROM:<>' not in ' '.join(server.commands)
+
+
+def test_rcpt_to_is_required_without_starttls(smtp):
+    failed, result = probe(smtp().port, rcpt_to=[])
+    assert failed and 'rcpt_to needs at least one recipient' in result['msg']

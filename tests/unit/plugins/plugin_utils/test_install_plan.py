@@ -195,3 +195,15 @@ def test_a_file_with_a_rebuild_triggers_only_once_rebuilt():
     triggers = {'mc': (['restart'], True)}
     assert triggered({'failed': True, 'changed_ids': ['mc'], 'post_commands': []}, triggers) == []
     assert triggered({'changed_ids': ['mc'], 'post_commands': ['mc']}, triggers) == ['restart']
+
+
+def test_a_secret_entry_goes_as_secret_content_only():
+    """A secret (a TLS key): its text goes in the module's no_log option, never as content."""
+    files = [entry('/etc/mail/tls/mailops.key', id='key', content='KEY TEXT\n', secret=True, mode='0600'),
+             entry('/etc/mail/tls/mailops.crt', id='crt', content='CERT TEXT\n', mode='0644')]
+    module_args, _triggers = run_plan(files, {'/etc/mail/tls/mailops.key': dict(exists=False),
+                                              '/etc/mail/tls/mailops.crt': dict(exists=False)})
+    sent = {f['id']: f for f in module_args['files']}
+    assert sent['key']['secret_content'] == 'KEY TEXT\n' and 'content' not in sent['key']
+    assert sent['crt']['content'] == 'CERT TEXT\n' and 'secret_content' not in sent['crt']
+    assert ARGUMENT_SPEC['files']['options']['secret_content']['no_log'] is True
