@@ -11,7 +11,7 @@
 - The YAML blocks of README.md, found by the file name in the caption above each, are merged the
   way the role merges them (its defaults, then the group_vars and host_vars layers) and validated
   by build_policy; each file name maps to its documented effect below.
-- The inline examples of README.md (YAML flow values) and docs/grammar.md (keys, values, names and
+- The inline examples of README.md and docs/variables.md (YAML flow values) and docs/grammar.md (keys, values, names and
   paths of each grammar section) are validated and accepted or refused as the text says.
 
 A changed, added or removed example fails a test here until its expectation is updated.
@@ -42,6 +42,7 @@ ROLE = ROOT / 'roles' / 'sendmail'
 ROLE_DEFAULTS = yaml.safe_load((ROLE / 'defaults' / 'main.yml').read_text())
 LISTEN_DEFAULTS = yaml.safe_load((ROLE / 'vars' / 'main.yml').read_text())['__sendmail_listen_defaults']
 README = ROOT / 'README.md'
+VARIABLES = ROOT / 'docs' / 'variables.md'
 GRAMMAR = ROOT / 'docs' / 'grammar.md'
 ALL_ASSERTIONS_PASSED = 'All assertions passed'
 
@@ -315,9 +316,9 @@ def test_the_readme_group_vars_name_the_probe_host_and_the_mode():
         assert set(layer) <= set(ROLE_DEFAULTS), (name, set(layer) - set(ROLE_DEFAULTS))
 
 
-# -- README.md: inline YAML values of the variable table ----------------------------------------------
+# -- docs/variables.md: inline YAML values of the variable table -------------------------------------
 
-# {inline example of README.md: (policy input key, how the value is used, errors)}
+# {inline example of docs/variables.md (and README.md): (policy input key, how the value is used, errors)}
 README_INLINE = {
     '[{name: MTA-v4, port: 25, addr: 127.0.0.1}]': ('listen', lambda v: v,
                                                     ['Family=inet, Name=MTA-v4, Port=25, Addr=127.0.0.1']),
@@ -327,8 +328,9 @@ README_INLINE = {
 
 
 def test_the_inline_yaml_examples_of_the_readme():
-    spans = [s for s in re.findall(r'`([^`\n]+)`', README.read_text()) if re.match(r'\[?\{\w+: ', s)]
-    assert sorted(set(spans)) == sorted(README_INLINE), 'an inline YAML example of README.md has no expectation'
+    text = README.read_text() + VARIABLES.read_text()
+    spans = [s for s in re.findall(r'`([^`\n]+)`', text) if re.match(r'\[?\{\w+: ', s)]
+    assert sorted(set(spans)) == sorted(README_INLINE), 'an inline YAML example of the variable docs has no expectation'
     for span, (key, use, options) in README_INLINE.items():
         policy = build_policy({key: use(yaml.safe_load(span))})
         assert policy['errors'] == [], span
