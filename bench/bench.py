@@ -29,7 +29,8 @@ every case of one round alike; the table shows medians and ratios of medians):
   4  memory    peak RSS of the controller (ansible-playbook, its workers and the
                ssh clients they run) during case 3, and of sendmail on bigmx
   5  dns       bench/dns_bench.py --json: mx_verify on 2,000 domains / a bare
-               sequential dnspython loop against the same NSD        target <= 2x
+               sequential dnspython loop against the same NSD        target <= 2x;
+               spf_verify and dmarc_verify / loops asking the same queries (reported)
 
 Then one extra run of the costly cases with ansible.posix.profile_tasks, whose
 slowest tasks are printed under the table and stored in the JSON.
@@ -730,6 +731,10 @@ def report(config, times, extra, memory, dns, profiles, expect, elapsed, failure
         row('5 DNS: bare sequential dnspython loop', '%.2f s' % dns['seconds']['loop'])
         row('5 DNS: verify_domains() alone / ansible start-up', '%.2f s / %.2f s' % (
             dns['seconds']['function'], dns['seconds']['startup']), '%.2fx loop' % dns['ratio_function_to_loop'])
+        row('5 DNS: spf_verify, %d domains, one ansible call / its loop' % dns['domains'], '%.2f s / %.2f s' % (
+            dns['seconds']['spf'], dns['seconds']['spf-loop']), '%.2fx loop' % dns['ratio_spf_to_loop'])
+        row('5 DNS: dmarc_verify, %d domains, one ansible call / its loop' % dns['domains'], '%.2f s / %.2f s' % (
+            dns['seconds']['dmarc'], dns['seconds']['dmarc-loop']), '%.2fx loop' % dns['ratio_dmarc_to_loop'])
     elif 'dns' in cases:
         row('5 DNS: mx_verify / dnspython loop', 'failed', 'n/a', '<= 2x', False)
 

@@ -2,11 +2,12 @@
 # Copyright: (c) 2026, mailops team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Benchmark of mailops.sendmail.mx_verify against a bare dnspython loop.
+"""Benchmark of mailops.sendmail.mx_verify, spf_verify and dmarc_verify against bare dnspython loops.
 
 Starts its own NSD on 127.0.0.1 (random free port, rrl-ratelimit: 0) serving a zone
 with N mail domains (default 2,000), each with an MX to its own host that has an A
-record, then measures, side by side (median of --runs runs each):
+record, an SPF record (v=spf1 mx -all) and a DMARC record, then measures, side by side
+(median of --runs runs each):
 
   loop      a bare sequential dnspython loop: Resolver.resolve(domain, MX), then
             Resolver.resolve(exchange, A), per domain
@@ -15,6 +16,10 @@ record, then measures, side by side (median of --runs runs each):
             in one call (includes Ansible's own start-up, measured alone as 'startup')
   function  the module's verify_domains() called directly, without Ansible
   startup   `ansible localhost -m ansible.builtin.ping`: Ansible's fixed cost
+  spf-loop  the same queries as spf_verify, in a bare loop: TXT, MX, then A, per domain
+  spf       `ansible localhost -m mailops.sendmail.spf_verify`, all N domains in one call
+  dmarc-loop  the TXT record of _dmarc.<domain> in a bare loop, per domain
+  dmarc     `ansible localhost -m mailops.sendmail.dmarc_verify`, all N domains in one call
 
 Usage: .venv/bin/python bench/dns_bench.py [--domains 2000] [--runs 3] [--json]
 Only loopback is queried. Needs nsd (apt-get install nsd) and the collection linked
@@ -42,6 +47,8 @@ COLLECTIONS = REPO / '.cache' / 'collections'
 BIN = Path(sys.executable).parent
 ADDRESS = '198.51.100.10'
 ZONE = 'bench.test'
+SPF = 'v=spf1 mx -all'
+DMARC = 'v=DMARC1; p=reject; rua=mailto:dmarc@bench.test'
 
 
 def domain_names(count):
@@ -54,6 +61,8 @@ def zone_text(count):
     for i in range(count):
         lines.append('d%05d MX 10 mx%05d' % (i, i))
         lines.append('mx%05d A %s' % (i, ADDRESS))
+        lines.append('d%05d TXT "%s"' % (i, SPF))
+        lines.append('_dmarc.d%05d TXT "%s"' % (i, DMARC))
     return '\n'.join(lines) + '\n'
 
 
@@ -79,6 +88,41 @@ def bench_loop(port, domains):
         for mx in resolver.resolve(domain + '.', 'MX'):
             addresses = [a.address for a in resolver.resolve(mx.exchange, 'A')]
             ok += ADDRESS in addresses
+    assert ok == len(domains), ok
+
+
+def _resolver(port):
+    import dns.resolver
+    resolver = dns.resolver.Resolver(configure=False)
+    resolver.port = port
+    resolver.nameservers = ['127.0.0.1']
+    resolver.lifetime = 5
+    return resolver
+
+
+def _texts(answer):
+    return [b''.join(r.strings).decode() for r in answer]
+
+
+def bench_spf_loop(port, domains):
+    """What spf_verify asks for `v=spf1 mx -all`, in a bare loop: the TXT record, the MX, the exchange's A."""
+    resolver = _resolver(port)
+    ok = 0
+    for domain in domains:
+        records = [t for t in _texts(resolver.resolve(domain + '.', 'TXT')) if t.startswith('v=spf1 ')]
+        assert records == [SPF], records
+        hosts = [mx.exchange for mx in resolver.resolve(domain + '.', 'MX')]
+        ok += any(ADDRESS in [a.address for a in resolver.resolve(host, 'A')] for host in hosts)
+    assert ok == len(domains), ok
+
+
+def bench_dmarc_loop(port, domains):
+    """What dmarc_verify asks, in a bare loop: the TXT record of _dmarc.<domain>."""
+    resolver = _resolver(port)
+    ok = 0
+    for domain in domains:
+        records = [t for t in _texts(resolver.resolve('_dmarc.%s.' % domain, 'TXT')) if t.startswith('v=DMARC1')]
+        ok += records == [DMARC] and 'p=reject' in records[0]
     assert ok == len(domains), ok
 
 
@@ -114,6 +158,14 @@ def bench_ansible(port, domains, inventory, workers):
     args = json.dumps(dict(domains=domains, expected=[ADDRESS], nameservers=['127.0.0.1'], port=port,
                            timeout=5, retries=1, workers=workers))
     out = _ansible('mailops.sendmail.mx_verify', args, inventory)
+    result = json.loads(out.partition(' => ')[2])
+    assert result['msg'] == 'all %d domains verified' % len(domains), result['msg']
+
+
+def bench_auth_ansible(module, port, domains, inventory, workers, **extra):
+    args = dict(domains=domains, nameservers=['127.0.0.1'], port=port, timeout=5, retries=1, workers=workers)
+    args.update(extra)
+    out = _ansible('mailops.sendmail.' + module, json.dumps(args), inventory)
     result = json.loads(out.partition(' => ')[2])
     assert result['msg'] == 'all %d domains verified' % len(domains), result['msg']
 
@@ -172,6 +224,16 @@ def main():
              lambda: bench_function(server.port, domains, opts.workers)),
             ('startup', 'ansible localhost -m ansible.builtin.ping (fixed cost)',
              lambda: bench_startup(str(inventory))),
+            ('spf-loop', 'sequential dnspython Resolver loop (TXT, MX, then A)',
+             lambda: bench_spf_loop(server.port, domains)),
+            ('spf', 'ansible localhost -m mailops.sendmail.spf_verify, one call',
+             lambda: bench_auth_ansible('spf_verify', server.port, domains, str(inventory), opts.workers,
+                                        addresses=[ADDRESS])),
+            ('dmarc-loop', 'sequential dnspython Resolver loop (TXT of _dmarc)',
+             lambda: bench_dmarc_loop(server.port, domains)),
+            ('dmarc', 'ansible localhost -m mailops.sendmail.dmarc_verify, one call',
+             lambda: bench_auth_ansible('dmarc_verify', server.port, domains, str(inventory), opts.workers,
+                                        min_policy='reject')),
         ]
         # Interleave the runs so that a busy machine slows every row alike.
         times = dict((key, []) for key, _label, _func in rows)
@@ -198,6 +260,8 @@ def main():
         ratio_function_to_loop=round(median['function'] / median['loop'], 2),
         ratio_ansible_minus_startup_to_loop=round((median['ansible'] - median['startup']) / median['loop'], 2),
         cpu_ratio_ansible_to_loop=round(median_cpu['ansible'] / median_cpu['loop'], 2),
+        ratio_spf_to_loop=round(median['spf'] / median['spf-loop'], 2),
+        ratio_dmarc_to_loop=round(median['dmarc'] / median['dmarc-loop'], 2),
         target='ansible / loop <= 2.0',
     )
     if opts.json:
@@ -205,13 +269,15 @@ def main():
         return
     print('mx_verify benchmark: %d domains (%d queries per run: MX + A each), NSD on 127.0.0.1, '
           'median of %d runs, workers=%d' % (opts.domains, 2 * opts.domains, opts.runs, opts.workers))
-    print('%-9s %8s %8s  %s' % ('what', 'seconds', 'cpu s', ''))
+    print('%-10s %8s %8s  %s' % ('what', 'seconds', 'cpu s', ''))
     for key, label, _func in rows:
-        print('%-9s %8.3f %8.3f  %s' % (key, median[key], median_cpu[key], label))
+        print('%-10s %8.3f %8.3f  %s' % (key, median[key], median_cpu[key], label))
     print()
     print('ratio ansible/loop  = %.2f  (target <= 2.0; includes Ansible\'s own start-up, %.2f s here)' % (
         result['ratio_ansible_to_loop'], median['startup']))
     print('ratio function/loop = %.2f  (the module\'s work alone)' % result['ratio_function_to_loop'])
+    print('ratio spf/spf-loop = %.2f, dmarc/dmarc-loop = %.2f  (each with Ansible\'s start-up)' % (
+        result['ratio_spf_to_loop'], result['ratio_dmarc_to_loop']))
     print('cpu ratio ansible/loop = %.2f; load average %s (the machine is shared: wall times vary with it)' % (
         result['cpu_ratio_ansible_to_loop'], ' '.join('%.2f' % v for v in result['load_average'])))
 

@@ -23,7 +23,7 @@ step "ansible-test sanity (every test)"
 bash tests/sanity.sh
 
 step "unit tests, release check and DNS module integration tests (real NSD)"
-python -m pytest -q -p no:cacheprovider tests/unit tests/integration/dns
+python -m pytest -q -p no:cacheprovider tests/unit tests/integration/dns tests/integration/platforms
 
 step "ansible-core matrix: the same tests on 2.16, 2.17 and 2.18; molecule's sequence on 2.16"
 bash tests/matrix.sh

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 
 class ModuleDocFragment(object):
-    """What the DNS verification modules (a_verify, mx_verify, ptr_verify) share.
+    """What the DNS verification modules (the *_verify modules) share.
 
     The options match ``dns_argument_spec()`` in ``plugins/module_utils/_dns.py``.
     Use it with ``extends_documentation_fragment: [mailops.sendmail.dns]``.

@@ -293,6 +293,17 @@ class QueryResult(object):
                 continue
         return result
 
+    def texts(self):
+        """TXT records as text: the character-strings of each record joined (RFC 7208 section
+        3.3, RFC 6376 section 3.6.2.2), decoded as UTF-8 with bad bytes replaced; in answer order."""
+        result = []
+        for rdata in self.records:
+            strings = getattr(rdata, 'strings', None)
+            if strings is None:
+                continue
+            result.append(b''.join(strings).decode('utf-8', 'replace'))
+        return result
+
     def describe(self):
         """Short text of what the lookup found when it found no records."""
         if self.status == STATUS_NXDOMAIN:
@@ -514,6 +525,14 @@ def _referral(response):
 def reverse_name(address):
     """in-addr.arpa / ip6.arpa name (dns.name.Name) of an ipaddress object."""
     return dns.reversename.from_address(str(address))
+
+
+def reversed_labels(address):
+    """The labels of an address as a DNSBL is asked (RFC 5782 section 2.1 and 2.4): octets
+    of IPv4 reversed (``10.100.51.198``), nibbles of IPv6 reversed, without the zone."""
+    if address.version == 4:
+        return '.'.join(reversed(str(address).split('.')))
+    return '.'.join(reversed(address.exploded.replace(':', '')))
 
 
 # ---------------------------------------------------------------- batches

@@ -293,6 +293,7 @@ def _make_directories(module, report):
                 os.mkdir(directory, 0o755)
                 os.chown(directory, 0, 0)
                 os.chmod(directory, 0o755)
+                module.set_default_selinux_context(directory, False)
             except OSError as exc:
                 module.fail_json(msg='No file was replaced. ' + _write_error(directory, 'the directory', exc),
                                  changed=bool(report['directories']), **report)
@@ -353,6 +354,9 @@ def _install(module, entries, report, diffs):
                         failure = _run(module, entry['post_command'])
                         if failure:
                             raise RuntimeError('%s failed (rc %d): %s' % ((_shown(entry['post_command']),) + failure))
+                        # m4, makemap or newaliases made it: its context is theirs, not the policy's default
+                        if entry['built'] and os.path.lexists(entry['built']):
+                            module.set_default_selinux_context(entry['built'], False)
                     report['post_commands'].append(key)
             except Exception as exc:  # pylint: disable=broad-except
                 _fail(module, report, '%s: %s (files already replaced: %s)' % (

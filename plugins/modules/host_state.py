@@ -33,8 +33,9 @@ options:
     default: false
   packages:
     description:
-      - Package names to look up in the Debian package database (C(dpkg-query)); those not installed are
-        returned under RV(packages_missing). Where there is no C(dpkg-query), RV(packages_missing) is null.
+      - Package names to look up in the package database (C(dpkg-query) on Debian, C(rpm) on the Red Hat
+        family); those not installed are returned under RV(packages_missing). Where neither can be run,
+        RV(packages_missing) is null.
     type: list
     elements: str
     default: []
@@ -55,6 +56,12 @@ options:
     type: list
     elements: path
     default: []
+  fail_unsafe:
+    description:
+      - Fail, after reading everything else, when a path of O(safe_paths) is unsafe to write, with a message
+        that names each one and why. The result still holds everything read.
+    type: bool
+    default: false
 attributes:
   check_mode:
     description: Runs in check mode and reports the same as in a normal run; it never changes anything.
@@ -229,7 +236,7 @@ def missing_packages(module, names):
         return []
     dpkg = module.get_bin_path('dpkg-query')
     if not dpkg:
-        return None
+        return missing_rpm_packages(module, names)
     rc, out, _err = module.run_command([dpkg, '-W', '-f', '${Package}\t${db:Status-Abbrev}\n'] + list(names),
                                        environ_update=dict(LC_ALL='C'))
     installed = set()
@@ -243,6 +250,22 @@ def missing_packages(module, names):
     return [name for name in names if name not in installed]
 
 
+def missing_rpm_packages(module, names):
+    """The names rpm does not know as installed, or None without rpm."""
+    rpm = module.get_bin_path('rpm')
+    if not rpm:
+        return None
+    # rpm -q prints each installed name (the query format) and 'package NAME is not installed' for the
+    # others; its exit code is the number of those, so any other failure shows as too few lines.
+    rc, out, _err = module.run_command([rpm, '-q', '--queryformat', '%{NAME}\\n'] + list(names),
+                                       environ_update=dict(LC_ALL='C'))
+    installed = set(out.splitlines())
+    missing = [name for name in names if name not in installed]
+    if rc != len(missing):
+        return None
+    return missing
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -252,6 +275,7 @@ def main():
             pidfile=dict(type='path'),
             listening=dict(type='bool', default=False),
             safe_paths=dict(type='list', elements='path', default=[]),
+            fail_unsafe=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )
@@ -277,6 +301,9 @@ def main():
             result['listening'] = out.splitlines()
         else:
             result['listening'] = None
+    unsafe = [state['problem'] for state in result['path_safety'].values() if state['problem']]
+    if params['fail_unsafe'] and unsafe:
+        module.fail_json(msg='\n  '.join(['Unsafe places to write (nothing has been changed):'] + unsafe), **result)
     module.exit_json(**result)
 
 

@@ -101,6 +101,9 @@ options:
           - The file that O(files[].post_command) builds from this one (for example C(/etc/mail/access.db)). With
             O(state), which must report it too, a built file that is missing or older than this one is rebuilt
             even when this file does not change (a run that stopped between writing and rebuilding).
+          - On a host where SELinux is enabled, the built file gets its default SELinux context after each rebuild, as
+            C(restorecon) gives it, since the command made it (the files the module writes get the context of the file
+            they replace, or the default one).
         type: path
       rebuild:
         description: Run O(files[].post_command) even when the file does not change.

@@ -11,7 +11,8 @@ short_description: Merge and validate a sendmail host's layered policy, with the
 description:
   - Reads the base, group and host layers of every map of the policy straight from the host's variables (for
     C(access) the variables C(sendmail_access), C(sendmail_group_access) and C(sendmail_host_access); likewise for
-    C(relay_domains), C(local_host_names), C(virtusertable), C(aliases), C(alias_files) and C(dnsbl); an undefined one
+    C(relay_domains), C(local_host_names), C(virtusertable), C(mailertable), C(genericstable), C(aliases),
+    C(alias_files) and C(dnsbl); an undefined one
     counts as empty), merges and validates them together with O(settings), exactly as the filter
     P(mailops.sendmail.sendmail_policy#filter) does, and returns the result in RV(policy).
   - In RV(policy), the C(access), C(virtusertable) and C(aliases) lists are replaced by their lines as one text
@@ -27,10 +28,19 @@ options:
   settings:
     description:
       - The other inputs of the filter P(mailops.sendmail.sendmail_policy#filter), for example C(mode), C(listen),
-        C(smart_host), C(features), C(defines), C(mc_extra_lines), C(allow_open_relay), C(aliases_allow_files) and
-        C(aliases_allow_programs).
+        C(smart_host), C(features), C(defines), C(mc_extra_lines), C(allow_open_relay), C(aliases_allow_files),
+        C(aliases_allow_programs), and the masquerading settings C(masquerade_as), C(masquerade_domains),
+        C(exposed_users), C(masquerade_envelope), C(allmasquerade), C(masquerade_entire_domain),
+        C(limited_masquerade), C(generics_domains) and C(generics_entire_domain).
     type: dict
     default: {}
+  refuse_invalid:
+    description:
+      - Fail when the merged policy has errors, with a message that names the host and lists every error (the
+        C(sendmail) role uses this), instead of returning them in RV(policy) for a later task to judge.
+      - The failed result holds only C(errors) in RV(policy).
+    type: bool
+    default: false
 attributes:
   action:
     description: Runs on the controller (its action plugin); it never contacts the host.

@@ -1,7 +1,7 @@
 # Copyright: (c) 2026, mailops team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The action plugins of the DNS verification modules (a_verify, mx_verify, ptr_verify).
+"""The action plugins of the DNS verification modules (the *_verify modules).
 
 Where the task runs on the controller (local connection) with the controller's
 own Python, the check runs in the worker process itself: the same code and the

@@ -19,8 +19,9 @@ from ansible.module_utils.common.text.converters import to_bytes, to_text
 
 from ansible_collections.mailops.sendmail.plugins.plugin_utils._render import render_template
 
-# Keys the action resolves; the module gets content, attributes and commands.
-_CONTROLLER_ONLY = ('template', 'file', 'vars', 'each', 'keep_attributes', 'built', 'triggers')
+# Keys the action resolves; the module gets content, attributes and commands (and the built file, which
+# gets its default SELinux context after the rebuild).
+_CONTROLLER_ONLY = ('template', 'file', 'vars', 'each', 'keep_attributes', 'triggers')
 
 # The mode bits a kept mode keeps: read and write for the owner, read for group and others. Write for
 # group or others, execute, set-id and sticky bits are dropped: no data file of a mail server needs them,

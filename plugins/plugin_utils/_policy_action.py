@@ -77,6 +77,12 @@ class PolicyAction(ActionBase):
             if var in task_vars:
                 data[key] = self._resolve(task_vars[var])
         policy = build_policy(data)
+        if args['refuse_invalid'] and policy['errors']:
+            # Only the errors: the message must show (a policy with AuthInfo passwords would censor it all),
+            # and an error names the entry and the rule it breaks, never a password.
+            host = task_vars.get('inventory_hostname', 'this host')
+            return dict(result, changed=False, failed=True, policy=dict(errors=policy['errors']),
+                        msg='\n  '.join(['Invalid sendmail settings for %s:' % host] + policy['errors']))
         result.update(changed=False, policy=policy_texts(policy))
         if policy['secrets']:
             # AuthInfo passwords in the access map: the result (the map as text) stays out of every log.

@@ -220,6 +220,10 @@ def _role_policy(*layers):
         'aliases_allow_files': host['sendmail_aliases_allow_files'],
         'aliases_allow_programs': host['sendmail_aliases_allow_programs'],
     }
+    # masquerading and class G (vars/main.yml: each setting under its name without the prefix)
+    data.update((key, host['sendmail_' + key]) for key in (
+        'masquerade_as', 'masquerade_domains', 'exposed_users', 'masquerade_envelope', 'allmasquerade',
+        'masquerade_entire_domain', 'limited_masquerade', 'generics_domains', 'generics_entire_domain'))
     data.update((key, host['sendmail_' + key]) for key in LAYERED_KEYS if 'sendmail_' + key in host)
     return build_policy(data)
 
@@ -266,10 +270,16 @@ def _expect_mx1(policy):
 
 def _expect_mail_clients(policy):
     """group_vars/mail_clients.yml: a client on loopback, everything through the smart host, root's mail
-    to an address."""
+    to an address, a fleet that masquerades."""
     assert policy['smart_host'] == '[mx1.example.com]'
     assert [entry['options'] for entry in policy['listen']] == ['Family=inet, Name=MTA-v4, Port=25, Addr=127.0.0.1']
     assert _aliases(policy) == ['mailer-daemon: postmaster', 'postmaster: root', 'root: admin@example.com']
+    # masquerading as the domain, envelope too, root exposed; bob's sender rewritten by the genericstable,
+    # which is looked up for example.com and its subdomains (the clients' own names)
+    assert policy['masquerade'] == {'as': 'example.com', 'domains': [], 'exposed_users': ['root'],
+                                    'generics_domains': ['example.com'],
+                                    'features': ['masquerade_envelope', 'generics_entire_domain']}
+    assert policy_texts(policy)['genericstable_text'] == 'bob\trobert.smith@example.com\n'
 
 
 # {README file name: (the layers merged for it, in order, its documented effect)}

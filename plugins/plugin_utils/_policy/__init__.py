@@ -14,9 +14,10 @@ One module per concern:
 ``_m4``       what an mc value may hold so that it stays data, never m4 code
 ``_access``   the access map, tag by tag: keys and values
 ``_relay``    the one open-relay judgement (access, relay-domains, features, raw lines)
-``_maps``     relay-domains, local-host-names, DNSBL, virtusertable, mailertable, aliases, list files
+``_maps``     relay-domains, local-host-names, DNSBL, virtusertable, mailertable, genericstable, aliases,
+              list files
 ``_layers``   the layered merge (base, group, host) driven by one table
-``_mc``       listen entries, smart host, features, defines, raw mc lines
+``_mc``       listen entries, smart host, features, defines, raw mc lines, masquerading
 ``_listen``   where sendmail listens (``ss`` output) against the listen entries
 ``_fqdn``     the fqdn role's check
 ``_texts``    the large maps as ready text for the templates
@@ -35,8 +36,8 @@ from ._fqdn import fqdn_errors
 from ._grammar import _kind
 from ._layers import _MAP_SPECS, LAYERED_KEYS, _merge_map
 from ._listen import check_listen
-from ._maps import _include_errors, _with_required_aliases, mailertable_cross_errors
-from ._mc import _defines, _features, _listen, _mc_extra_lines, _options, _smart_host, cf_requirements, raw_daemons
+from ._maps import _include_errors, _with_required_aliases, genericstable_cross_errors, mailertable_cross_errors
+from ._mc import _defines, _features, _listen, _mc_extra_lines, _options, _smart_host, cf_requirements, masquerade, raw_daemons
 from ._texts import policy_texts
 
 __all__ = ['LAYERED_KEYS', 'build_policy', 'check_listen', 'fqdn_errors', 'policy_texts']
@@ -81,5 +82,10 @@ def build_policy(data: Mapping | None) -> dict:
     result['listen'] += raw_daemons(result['mc_extra_lines'])
     errors.extend(mailertable_cross_errors(result['mailertable'], result['mc_extra_lines'], result['local_host_names']))
     result['mailertable'] = [{'domain': e['domain'], 'route': e['route']} for e in result['mailertable']]
-    result['cf_requirements'] = cf_requirements(result['features'], result['dnsbl'])
+    # Masquerading and genericstable: mc settings of their own and the map's class G cross check.
+    result['masquerade'] = masquerade(data, errors)
+    errors.extend(genericstable_cross_errors(result['genericstable'], result['masquerade']['generics_domains'],
+                                             'generics_entire_domain' in result['masquerade']['features']))
+    result['cf_requirements'] = cf_requirements(
+        result['features'] + [{'name': name} for name in result['masquerade']['features']], result['dnsbl'])
     return result

@@ -1,7 +1,8 @@
 # Copyright (c) mailops team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""relay-domains, local-host-names, the DNSBL list, virtusertable, mailertable, aliases and list files."""
+"""relay-domains, local-host-names, the DNSBL list, virtusertable, mailertable, genericstable, aliases and list
+files."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from ._grammar import (
     _ADDRESS_RE,
     _IPV6_PREFIX_RE,
     _LOCAL_NAME_RE,
+    _LOCAL_PART_RE,
     _MODE_RE,
     _Options,
     _PLAIN_MEMBER_RE,
@@ -285,6 +287,87 @@ def mailertable_cross_errors(entries: list, mc_extra_lines: list, local_host_nam
 
 
 # --------------------------------------------------------------------------
+# genericstable (cf/README: FEATURES genericstable, generics_entire_domain)
+# --------------------------------------------------------------------------
+
+# A key's local part: an RFC 5322 dot-atom ('user', 'user+*' for any +detail); a value's may hold %1.
+_GENERICS_PERCENT_RE = re.compile(r'%(.?)')
+
+
+def _genericstable_key(address: str) -> tuple[str, str | None]:
+    """'user', 'user@domain' or '@domain' (cf/README: the full address, then '@domain', then the user
+    name are looked up); 'user+*' and 'user+*@domain' match any +detail. makemap folds keys to lower
+    case, so the merge key is folded too."""
+    folded = address.lower()
+    local, at, domain = folded.rpartition('@') if '@' in folded else (folded, '', '')
+    if (at and domain == '') or not (local or at):
+        return folded, f"address {address!r} must be 'user', 'user@domain' or '@domain'"
+    if local and not _LOCAL_PART_RE.match(local):
+        return folded, (f"address {address!r} must be 'user', 'user@domain' or '@domain': the user part "
+                        f'{local!r} is not an RFC 5322 dot-atom (no spaces, quotes, %, |)')
+    if at:
+        if domain.endswith('.'):
+            return folded, (f'domain of {address!r} ends in a dot: sendmail looks the address up without it, '
+                            'so this key would never match')
+        problem = _hostname_problem(domain)
+        if problem:
+            return folded, f'domain of {address!r}: {problem}'
+    return folded, None
+
+
+def _genericstable_build(entry: Mapping, key: str, opts: _Options) -> tuple[Any, list[str]]:
+    """The new address: 'user' (qualified with $j or the masquerade name) or 'user@domain'; '%1' stands
+    for the local part under an '@domain' key and for the +detail under a 'user+*' key."""
+    target = entry['target']
+    if not isinstance(target, str):
+        return None, [f"'target' must be a string, got {_kind(target)}"]
+    if _whitespace(target):
+        return None, [f'target {target!r} contains whitespace ({_char_list(_whitespace(target))})']
+    local, at, domain = target.rpartition('@') if '@' in target else (target, '', '')
+    bad = sorted({'%' + m for m in _GENERICS_PERCENT_RE.findall(local) if m != '1'})
+    if bad:
+        return None, [f"target {target!r}: {', '.join(bad)}: only %1 is passed to the genericstable lookup"]
+    if '%1' in local and not (key.startswith('@') or key.split('@')[0].endswith('+*')):
+        return None, [f"target {target!r}: '%1' only means something under an '@domain' key (the user name) "
+                      "or a 'user+*' key (the +detail)"]
+    if not local or not _LOCAL_PART_RE.match(local.replace('%1', 'x')):
+        return None, [f"target {target!r} must be an address, 'user' or 'user@domain' (programs, files, "
+                      'error: and :include: are not genericstable values)']
+    if at:
+        problem = _hostname_problem(_strip_dot(domain))
+        if problem:
+            return None, [f'target {target!r}: domain: {problem}']
+    return {'address': key, 'target': target}, []
+
+
+def _in_class(domain: str, names: list, entire: bool) -> bool:
+    return domain in names or (entire and any(domain.endswith('.' + name) for name in names))
+
+
+def genericstable_cross_errors(entries: list, generics_domains: list, entire_domain: bool) -> list[str]:
+    """Entries sendmail would never look up: it looks an address up only when its domain is in class G
+    (sendmail_generics_domains; with generics_entire_domain their subdomains too). Unqualified addresses
+    are looked up too, but the MSP qualifies every address it submits (cf/README), so a table without
+    any generics domain is refused whole."""
+    if not entries:
+        return []
+    if not generics_domains:
+        return ['sendmail_genericstable: has entries but sendmail_generics_domains is empty: sendmail looks up '
+                'only addresses whose domain is in class G, and the MSP qualifies every address it submits with '
+                "the host's name (cf/README, genericstable); list the sender domains to rewrite, e.g. this "
+                "host's FQDN"]
+    names = [_strip_dot(name).lower() for name in generics_domains]
+    errors = []
+    for entry in entries:
+        domain = _strip_dot(entry['address'].rpartition('@')[2]) if '@' in entry['address'] else ''
+        if domain and not _in_class(domain, names, entire_domain):
+            errors.append(f"sendmail_genericstable (address {entry['address']!r}): the domain {domain!r} is not in "
+                          'sendmail_generics_domains (class G; with sendmail_generics_entire_domain, their '
+                          'subdomains too): sendmail never looks this entry up')
+    return errors
+
+
+# --------------------------------------------------------------------------
 # aliases and alias_files (members)
 # --------------------------------------------------------------------------
 
@@ -383,13 +466,13 @@ def _with_required_aliases(aliases: list[dict]) -> list[dict]:
     return added + aliases
 
 
-# What sendmail, Debian's packaging and this role keep in /etc/mail: a list file there must not
+# What sendmail, Debian's and Red Hat's packaging and this role keep in /etc/mail: a list file there must not
 # take one of these names (or a built file's suffix) or live in one of these directories.
 _MAIL_DIR_FILES = frozenset((
     'access', 'aliases', 'virtusertable', 'relay-domains', 'local-host-names', 'mailertable', 'genericstable',
     'domaintable', 'authinfo', 'helpfile', 'statistics', 'trusted-users', 'sendmail.conf', 'service.switch',
     'service.switch-nodns', 'Makefile', 'address.resolve', 'sendmail.mc', 'sendmail.cf', 'submit.mc',
-    'submit.cf', 'databases', 'dialup.m4', 'provider.m4'))
+    'submit.cf', 'databases', 'dialup.m4', 'provider.m4', 'make'))
 _MAIL_DIR_SUFFIXES = ('.db', '.cf', '.mc', '.m4', '.previous', '.failed', '.new', '.restore', '.pid', '.dir', '.pag')
 _MAIL_DIR_SUBDIRS = ('tls', 'sasl', 'smrsh', 'm4', 'peers', 'spamassassin', 'certs')
 _ROLE_FILES = frozenset(('/etc/aliases', '/etc/aliases.db', '/usr/local/sbin/mailops-sendmail'))
@@ -403,7 +486,7 @@ _OTHER_PLACES = (
     '/etc/profile.d', '/etc/sysctl.d', '/etc/modprobe.d', '/etc/logrotate.d', '/etc/rsyslog.d', '/etc/network',
     '/etc/udev', '/etc/selinux', '/etc/alternatives', '/etc/skel', '/etc/sasl2', '/etc/ld.so.conf.d',
     '/etc/polkit-1', '/etc/dbus-1', '/etc/pki', '/etc/sysconfig', '/etc/yum.repos.d', '/etc/letsencrypt',
-    '/etc/opendkim')
+    '/etc/opendkim', '/var/lib/rpm', '/var/lib/dnf', '/etc/dnf')
 _USR_LOCAL_OK = ('/usr/local/etc/', '/usr/local/share/')
 _LIST_PLACES = 'e.g. /etc/mail/lists/, /etc/mail-lists/, /srv/mail-lists/ or /var/lib/mail-lists/'
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from ._grammar import (
     _IDENTIFIER_RE,
+    _LOCAL_NAME_RE,
     _Options,
     _as_list,
     _hostname_problem,
@@ -230,6 +231,7 @@ _BUILTIN_FEATURES = {
     'use_cw_file': "FEATURE(`use_cw_file')", 'access_db': "FEATURE(`access_db', , `skip')",
     'virtusertable': "FEATURE(`virtusertable')", 'mailertable': "FEATURE(`mailertable')",
     'delay_checks': "FEATURE(`delay_checks', `friend', `n')",
+    'genericstable': "FEATURE(`genericstable')",
     'no_default_msa': "FEATURE(`no_default_msa') (use sendmail_listen for an MSA)",
 }
 
@@ -272,6 +274,8 @@ def _feature(entry: Mapping, allow_open_relay: bool) -> tuple[dict, list[str]]:
     if name in _BUILTIN_FEATURES:
         problems.append(f'always on: the role declares {_BUILTIN_FEATURES[name]} itself, and a second '
                         'declaration would change it')
+    elif name in DEDICATED_FEATURES:
+        problems.append(f'set {DEDICATED_FEATURES[name]}: true instead (one switch for one FEATURE)')
     elif name not in _FEATURES:
         close = difflib.get_close_matches(name, sorted(_FEATURES), n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ''
@@ -456,3 +460,77 @@ def cf_requirements(features: list, dnsbl: list) -> list[str]:
     (``text:ZONE``)."""
     names = list(_BUILTIN_FEATURES) + [feature['name'] for feature in features] + (['dnsbl'] if dnsbl else [])
     return ['feature:' + name for name in dict.fromkeys(names)] + ['text:' + entry['zone'] for entry in dnsbl]
+
+
+# --------------------------------------------------------------------------
+# Masquerading and the genericstable's class G (cf/README: MASQUERADING AND RELAYING; FEATUREs
+# allmasquerade, limited_masquerade, masquerade_entire_domain, masquerade_envelope, genericstable,
+# generics_entire_domain)
+# --------------------------------------------------------------------------
+
+# The FEATUREs with a variable of their own (true/false): sendmail_features refuses them, so one
+# FEATURE has one switch.
+_MASQUERADE_FLAGS = ('masquerade_envelope', 'allmasquerade', 'masquerade_entire_domain', 'limited_masquerade',
+                     'generics_entire_domain')
+DEDICATED_FEATURES = {name: f'sendmail_{name}' for name in _MASQUERADE_FLAGS}
+# What each needs to have any effect (cf/README); without it sendmail builds the cf and silently ignores it.
+_NEEDS_MASQUERADE_AS = ('masquerade_domains', 'exposed_users', 'allmasquerade', 'masquerade_entire_domain',
+                        'limited_masquerade')
+
+
+def _mc_name_problem(value: Any, user: bool) -> str | None:
+    """Why ``value`` is not a host/domain name (a user name with ``user``) that stays data in the mc."""
+    if not isinstance(value, str):
+        return f'must be a string, got {_kind(value)}'
+    if user:
+        if not _LOCAL_NAME_RE.match(value):
+            return 'not a user name (letters, digits, and . _ + - after the first character)'
+    else:
+        problem = _hostname_problem(value[:-1] if value.endswith('.') else value)
+        if problem:
+            return problem
+    return value_problem(value)
+
+
+def _mc_names(data: Mapping, key: str, user: bool, errors: list[str]) -> list[str]:
+    """A list setting whose items each become one class entry (C{M}, C{E}, C{G}); duplicates refused."""
+    names, seen = [], {}
+    for index, value in enumerate(_as_list(data.get(key), f'sendmail_{key}', errors)):
+        problem = _mc_name_problem(value, user)
+        folded = value.lower() if isinstance(value, str) else value
+        if problem is None and folded in seen:
+            problem = f'duplicate (first at index {seen[folded]})'
+        if problem:
+            errors.append(f'sendmail_{key}[{index}] ({value!r}): {problem}')
+            continue
+        seen[folded] = index
+        names.append(value)
+    return names
+
+
+def masquerade(data: Mapping, errors: list[str]) -> dict:
+    """MASQUERADE_AS, MASQUERADE_DOMAIN, EXPOSED_USER, GENERICS_DOMAIN and the masquerading FEATUREs,
+    each from a variable of its own: ``{as, domains, exposed_users, generics_domains, features}``."""
+    result = {'as': '', 'domains': _mc_names(data, 'masquerade_domains', False, errors),
+              'exposed_users': _mc_names(data, 'exposed_users', True, errors),
+              'generics_domains': _mc_names(data, 'generics_domains', False, errors),
+              'features': [name for name in _MASQUERADE_FLAGS if _flag(data, name, errors)]}
+    value = data.get('masquerade_as')
+    if value not in (None, ''):
+        problem = _mc_name_problem(value, False)
+        if problem:
+            errors.append(f'sendmail_masquerade_as ({value!r}): {problem}')
+        else:
+            result['as'] = value
+    else:
+        for name in _NEEDS_MASQUERADE_AS:
+            if data.get(name):
+                errors.append(f'sendmail_{name}: has no effect without sendmail_masquerade_as (cf/README: '
+                              'MASQUERADING AND RELAYING); set the name to masquerade as, or leave it out')
+    if 'masquerade_entire_domain' in result['features'] and not data.get('masquerade_domains'):
+        errors.append('sendmail_masquerade_entire_domain: has no effect without sendmail_masquerade_domains '
+                      '(it widens those domains to their subdomains)')
+    if 'generics_entire_domain' in result['features'] and not data.get('generics_domains'):
+        errors.append('sendmail_generics_entire_domain: has no effect without sendmail_generics_domains '
+                      '(it widens those domains to their subdomains)')
+    return result

@@ -8,11 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 
-# The maps whose entries the role writes as text (templates access.j2, virtusertable.j2, mailertable.j2, aliases.j2).
+# The maps whose entries the role writes as text (templates access.j2, virtusertable.j2, mailertable.j2, genericstable.j2,
+# aliases.j2).
 _MAP_LINES = {
     'access': lambda entry: f"{entry['key']}\t{entry['action']}",
     'virtusertable': lambda entry: f"{entry['address']}\t{entry['target']}",
     'mailertable': lambda entry: f"{entry['domain']}\t{entry['route']}",
+    'genericstable': lambda entry: f"{entry['address']}\t{entry['target']}",
     'aliases': lambda entry: entry['line'],
 }
 
@@ -20,7 +22,7 @@ _MAP_LINES = {
 def policy_texts(policy: Mapping) -> dict:
     """The policy of :func:`build_policy` with the large maps as ready text.
 
-    ``access``, ``virtusertable``, ``mailertable`` and ``aliases`` are replaced by
+    ``access``, ``virtusertable``, ``mailertable``, ``genericstable`` and ``aliases`` are replaced by
     ``<name>_text`` (one line per entry, each ending in a newline, exactly what
     the templates wrote from the lists) and ``<name>_count``: a template then
     inserts one string instead of looping over tens of thousands of entries.

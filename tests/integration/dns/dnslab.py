@@ -61,6 +61,10 @@ danglingmx  MX    10 nowhere
 partmx      MX    10 two
 mx6         MX    10 v6only
 aliasdom    CNAME good
+; SPF and DMARC of the mail domains the role test uses (nullmx has no SPF record)
+good        TXT   "v=spf1 mx -all"
+multi       TXT   "v=spf1 mx -all"
+_dmarc      TXT   "v=DMARC1; p=none; rua=mailto:dmarc@dnstest.test"
 ; delegated to a server that does not exist: the answer is a referral
 deleg       NS    ns.deleg
 ns.deleg    A     127.0.0.1
@@ -84,6 +88,107 @@ $TTL 300
 @   NS  ns.dnstest.test.
 0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0  PTR mail.dnstest.test.
 """
+
+# The mail-authentication records (spf_verify, dkim_verify, dmarc_verify, dnsbl_verify): one name per
+# case. The DKIM key records hold keys made for each test session (auth_zone()).
+_A4 = ' '.join(['a:other.auth.test'] * 4)
+AUTH_ZONE = """\
+$ORIGIN auth.test.
+$TTL 300
+@              SOA   ns.dnstest.test. hostmaster.dnstest.test. 1 3600 600 86400 300
+@              NS    ns.dnstest.test.
+mail           A     198.51.100.10
+mail           AAAA  2001:db8::10
+other          A     198.51.100.99
+; SPF: pass in every way, then each other result
+spf-ip         TXT   "v=spf1 ip4:198.51.100.10 ip6:2001:db8::10 -all"
+spf-ip         TXT   "an unrelated TXT record"
+spf-a          TXT   "v=spf1 a:other.auth.test a:mail.auth.test -all"
+spf-mx         MX    10 mail
+spf-mx         TXT   "v=spf1 mx -all"
+spf-cidr       TXT   "v=spf1 a:other.auth.test/24//32 -all"
+spf-include    TXT   "v=spf1 include:spf-fail.auth.test include:_spf.auth.test -all"
+_spf           TXT   "v=spf1 ip4:198.51.100.0/24 ip6:2001:db8::/32 -all"
+spf-redirect   TXT   "v=spf1 redirect=_spf.auth.test"
+spf-ptr        TXT   "v=spf1 ptr:dnstest.test -all"
+spf-exists     TXT   "v=spf1 exists:%{ir}.%{v}._spf.auth.test -all"
+10.100.51.198.in-addr._spf A 127.0.0.2
+spf-long       TXT   ( "v=spf1 ip4:198.51.100.99 ip4:198.51.100.98 ip4:198.51.100.97 ip4:198.51.100.96 ip4:198.51.100.95 "
+                       "ip4:198.51.100.10 ip6:2001:db8::10 -all" )
+spf-fail       TXT   "v=spf1 ip4:198.51.100.99 -all"
+spf-softfail   TXT   "v=spf1 ip4:198.51.100.99 ~all"
+spf-neutral    TXT   "v=spf1 ip4:198.51.100.99 ?all"
+spf-default    TXT   "v=spf1 ip4:198.51.100.99"
+spf-none       TXT   "no SPF here"
+spf-two        TXT   "v=spf1 ip4:198.51.100.10 -all"
+spf-two        TXT   "v=spf1 -all"
+spf-badip      TXT   "v=spf1 ip4:198.51.100.300 -all"
+spf-unknown    TXT   "v=spf1 ip4:198.51.100.10 frobnicate:x -all"
+spf-badmacro   TXT   "v=spf1 exists:%{z}.auth.test -all"
+spf-incnone    TXT   "v=spf1 include:spf-none.auth.test -all"
+spf-redirnone  TXT   "v=spf1 redirect=spf-none.auth.test"
+; 1 (include) + 5 (in _lim5) + 4 = 10 lookups: pass; one more: permerror
+_lim5          TXT   "v=spf1 a:other.auth.test a:other.auth.test a:other.auth.test a:other.auth.test a:other.auth.test -all"
+spf-ten        TXT   "v=spf1 include:_lim5.auth.test {a4} ip4:198.51.100.10 -all"
+spf-limit      TXT   "v=spf1 include:_lim5.auth.test include:_lim5.auth.test ip4:198.51.100.10 -all"
+spf-void       TXT   "v=spf1 a:nx1.auth.test a:nx2.auth.test a:nx3.auth.test ip4:198.51.100.10 -all"
+spf-servfail   TXT   "v=spf1 include:broken.test ip4:198.51.100.10 -all"
+; DMARC
+_dmarc         TXT   "v=DMARC1; p=quarantine; sp=none; pct=50; rua=mailto:dmarc@auth.test,mailto:agg@report.test!10m; ruf=mailto:ruf@auth.test"
+_dmarc.strict  TXT   "v=DMARC1; p=reject; rua=mailto:dmarc@auth.test"
+strict         MX    10 mail
+_dmarc.weak    TXT   "v=DMARC1; p=none"
+_dmarc.badp    TXT   "v=DMARC1; p=block"
+_dmarc.nop     TXT   "v=DMARC1; rua=mailto:dmarc@auth.test"
+_dmarc.notfirst TXT  "p=reject; v=DMARC1"
+_dmarc.badpct  TXT   "v=DMARC1; p=reject; pct=150"
+_dmarc.baduri  TXT   "v=DMARC1; p=reject; rua=dmarc@auth.test"
+_dmarc.two     TXT   "v=DMARC1; p=reject"
+_dmarc.two     TXT   "v=DMARC1; p=none"
+_dmarc.other   TXT   "not a DMARC record"
+""".replace('{a4}', _A4)
+# An organizational domain without any DMARC record.
+NODMARC_ZONE = """\
+$ORIGIN nodmarc.test.
+$TTL 300
+@    SOA ns.dnstest.test. hostmaster.dnstest.test. 1 3600 600 86400 300
+@    NS  ns.dnstest.test.
+@    MX  10 mail.auth.test.
+sub  MX  10 mail.auth.test.
+"""
+# A DNS blocklist (RFC 5782): 198.51.100.10 is listed, with a reason; .12 gets the answer a list
+# gives when it refuses the query; the rest is not listed.
+BL_ZONE = """\
+$ORIGIN bl.test.
+$TTL 300
+@    SOA ns.dnstest.test. hostmaster.dnstest.test. 1 3600 600 86400 300
+@    NS  ns.dnstest.test.
+2.0.0.127          A    127.0.0.2
+10.100.51.198      A    127.0.0.2
+10.100.51.198      A    127.0.0.4
+10.100.51.198      TXT  "listed: spam seen from 198.51.100.10, see https://bl.test/lookup"
+12.100.51.198      A    127.255.255.254
+"""
+DKIM_SELECTORS = ('sel1', 'ed', 'revoked', 'badb64', 'badk', 'badv', 'twice', 'notakey')
+
+
+def auth_zone(rsa_p, ed_p):
+    """AUTH_ZONE with the DKIM key records for a session's keys (base64 p= values; the RSA one is
+    longer than one TXT string may be, so it is split in two, as opendkim-genkey writes it)."""
+    half = len(rsa_p) // 2
+    return AUTH_ZONE + '\n'.join([
+        '; DKIM',
+        'sel1._domainkey     TXT "v=DKIM1; h=sha256; k=rsa; " "p=%s" "%s"' % (rsa_p[:half], rsa_p[half:]),
+        'ed._domainkey       TXT "v=DKIM1; k=ed25519; p=%s"' % ed_p,
+        'revoked._domainkey  TXT "v=DKIM1; k=rsa; p="',
+        'badb64._domainkey   TXT "v=DKIM1; k=rsa; p=not*base64!"',
+        'badk._domainkey     TXT "v=DKIM1; k=dsa; p=%s"' % ed_p,
+        'badv._domainkey     TXT "v=DKIM2; k=rsa; p=%s"' % ed_p,
+        'twice._domainkey    TXT "v=DKIM1; k=ed25519; p=%s"' % ed_p,
+        'twice._domainkey    TXT "v=DKIM1; k=ed25519; p="',
+        'notakey._domainkey  TXT "v=DKIM1; k=rsa; p=%s"' % ed_p,
+    ]) + '\n'
+
 
 ZONES = {
     'dnstest.test': FORWARD_ZONE,
@@ -113,6 +218,10 @@ moved       MX    10 mx.other.example.
 shop        A     198.51.100.10
 host-only   A     198.51.100.10
 host-only   AAAA  2001:db8::10
+@           TXT   "v=spf1 mx ip4:198.51.100.11 -all"
+_dmarc      TXT   "v=DMARC1; p=quarantine; rua=mailto:dmarc@example.org"
+brisbane._domainkey TXT "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
+old._domainkey TXT "v=DKIM1; p="
 """,
     'example.net': '$ORIGIN example.net.\n$TTL 300\n' + _SOA + '@ MX 0 .\n',
     'other.example': '$ORIGIN other.example.\n$TTL 300\n' + _SOA + 'mx A 198.51.100.99\n',
@@ -124,6 +233,9 @@ host-only   AAAA  2001:db8::10
 """,
     '8.b.d.0.1.0.0.2.ip6.arpa': '$ORIGIN 8.b.d.0.1.0.0.2.ip6.arpa.\n$TTL 300\n' + _SOA + (
         '0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0  PTR mail.example.org.\n'),
+    # a DNS blocklist listing 198.51.100.12
+    'bl.example': '$ORIGIN bl.example.\n$TTL 300\n' + _SOA + (
+        '12.100.51.198 A 127.0.0.2\n12.100.51.198 TXT "spam source"\n'),
     # Configured, but its file does not load: NSD answers SERVFAIL for it.
     'broken.example': 'this is not a zone file\n',
 }

@@ -24,7 +24,8 @@ import yaml
 from dnslab import REPO, TARGET_PYTHON, run_playbook
 
 NS = '127.0.0.1'
-DNS_MODULES = {'mailops.sendmail.' + m for m in ('a_verify', 'mx_verify', 'ptr_verify')}
+AUTH_MODULES = ('spf_verify', 'dkim_verify', 'dmarc_verify', 'dnsbl_verify')
+DNS_MODULES = {'mailops.sendmail.' + m for m in ('a_verify', 'mx_verify', 'ptr_verify') + AUTH_MODULES}
 GROUP = 'group/mailops.sendmail.dns'
 DOCS = REPO / 'docs' / 'dns.md'
 
@@ -49,6 +50,29 @@ MESSAGES = {
         ('mx_verify', dict(domain='broken.example', expected=['198.51.100.10'])),
     '12.100.51.198.in-addr.arpa PTR: expected mail.example.org, found host-12.isp.example':
         ('ptr_verify', dict(address='198.51.100.12', expected_name='mail.example.org')),
+}
+# The mail-authentication messages of docs/dns.md, each with the check that gives it.
+SPF_MX = '(mx matched in "v=spf1 mx ip4:198.51.100.11 -all" at example.org)'
+DKIM_OLD = 'old._domainkey.example.org TXT: expected a DKIM key record, found a revoked key (empty p=): "v=DKIM1; p="'
+DNSBL_12 = ('12.100.51.198.bl.example A: expected 198.51.100.12 not listed on bl.example, found 198.51.100.12 listed: '
+            '127.0.0.2 (TXT: "spam source")')
+AUTH_MESSAGES = {
+    'example.org SPF for 198.51.100.99: expected pass, found fail (-all matched in "v=spf1 mx ip4:198.51.100.11 -all" '
+    'at example.org)': ('spf_verify', dict(domain='example.org', addresses=['198.51.100.99'])),
+    'shop.example.org SPF for 198.51.100.10: expected pass, found none (no "v=spf1" TXT record at shop.example.org)':
+        ('spf_verify', dict(domain='shop.example.org', addresses=['198.51.100.10'])),
+    'brisbane._domainkey.example.org TXT: expected the given public key (k=ed25519), found another key, '
+    'p=11qYAYKxCrfV...aPcHURo=': ('dkim_verify', dict(domain='example.org', selector='brisbane',
+                                                      public_key='PUAXw+hDiVqStwqnTRt+vJyYLM8uxJaMwM1V8Sr0Zgw=')),
+    DKIM_OLD: ('dkim_verify', dict(domain='example.org', selector='old')),
+    '_dmarc.example.net TXT: expected a DMARC record, found none (the name does not exist (NXDOMAIN))':
+        ('dmarc_verify', dict(domain='example.net')),
+    '_dmarc.example.org TXT: expected policy reject or stronger, found p=quarantine in '
+    '"v=DMARC1; p=quarantine; rua=mailto:dmarc@example.org"': ('dmarc_verify', dict(domain='example.org',
+                                                                                    min_policy='reject')),
+    DNSBL_12: ('dnsbl_verify', dict(addresses=['198.51.100.12'], zones=['bl.example'])),
+    '12.100.51.198.broken.example: broken.example did not answer, so whether 198.51.100.12 is listed is not known: '
+    'SERVFAIL from 198.51.100.53#53': ('dnsbl_verify', dict(addresses=['198.51.100.12'], zones=['broken.example'])),
 }
 MULTI_ALL = ('multi.example.org MX: expected every MX host resolving to 198.51.100.10, found 10 mail.example.org '
              '(198.51.100.10); 20 mx.other.example (198.51.100.99)')
@@ -94,6 +118,36 @@ EXPECTED = {
         ('Any forward-confirmed name will do', ok(PTR10)),
         ('Show the PTR names', debug('ptr_check.ptr_names', ['mail.example.org'])),
         ('The reverse DNS of every mail server, in one call', ok('all 3 addresses verified')),
+    ],
+    'spf_verify EXAMPLES': [
+        ('The server may send for its domain, from both its addresses',
+         ok('example.org SPF: 198.51.100.10 pass, 2001:db8::10 pass as expected ' + SPF_MX)),
+        ('Another host may not send for it',
+         ok('example.org SPF: 198.51.100.99 fail as expected (-all matched in "v=spf1 mx ip4:198.51.100.11 -all" at '
+            'example.org)')),
+        ('Many domains in one call; one of them publishes no SPF record on purpose', ok('all 2 domains verified')),
+        ("Show each domain's result and why", debug('msg', [
+            'example.org SPF: 198.51.100.10 pass as expected ' + SPF_MX,
+            'shop.example.org SPF: 198.51.100.10 none as expected (no "v=spf1" TXT record at shop.example.org)'])),
+    ],
+    'dkim_verify EXAMPLES': [
+        ('The key record of the signing selector holds the signing key',
+         ok('brisbane._domainkey.example.org DKIM: k=ed25519 key matches the given public key')),
+        ('Several domains and selectors in one call (the record only, any key)',
+         failed(DKIM_OLD, {'old._domainkey.example.org': DKIM_OLD})),
+        ('The retired selector is revoked', debug('msg', {'old._domainkey.example.org': DKIM_OLD})),
+    ],
+    'dmarc_verify EXAMPLES': [
+        ('The domain publishes DMARC with a policy of quarantine or reject',
+         ok('example.org DMARC: policy quarantine, pct 100, rua mailto:dmarc@example.org (_dmarc.example.org)')),
+        ('Where its aggregate reports go', debug('dmarc_check.rua', ['mailto:dmarc@example.org'])),
+        ("Many domains in one call; a subdomain without a record of its own gets its organization's",
+         ok('all 2 domains verified')),
+    ],
+    'dnsbl_verify EXAMPLES': [
+        ("The server's addresses are on no blocklist", ok('none of 198.51.100.10, 2001:db8::10 listed on bl.example')),
+        ("A listed address fails with the list's reason", failed(DNSBL_12, {'12.100.51.198.bl.example': DNSBL_12})),
+        ('Show the codes and reasons of each listing', debug('msg', [['spam source']])),
     ],
     'docs/dns.md examples': [
         ("The server's name resolves to its own address (IPv4 and IPv6)",
@@ -146,6 +200,12 @@ def _docs_blocks():
     return yaml_blocks, messages.splitlines()
 
 
+def _docs_auth_messages():
+    text = DOCS.read_text()
+    return re.search(r'^The mail-authentication checks fail with messages.*?^```\n(.*?)^```$', text,
+                     re.M | re.S).group(1).splitlines()
+
+
 def _module_examples(module):
     """The EXAMPLES of plugins/modules/<module>.py, parsed (the file is read, not imported)."""
     tree = ast.parse((REPO / 'plugins' / 'modules' / (module + '.py')).read_text())
@@ -181,6 +241,10 @@ def examples(examples_nsd, tmp_path_factory):
         'a_verify EXAMPLES': _module_examples('a_verify'),
         'mx_verify EXAMPLES': _module_examples('mx_verify'),
         'ptr_verify EXAMPLES': _module_examples('ptr_verify'),
+        'spf_verify EXAMPLES': _module_examples('spf_verify'),
+        'dkim_verify EXAMPLES': _module_examples('dkim_verify'),
+        'dmarc_verify EXAMPLES': _module_examples('dmarc_verify'),
+        'dnsbl_verify EXAMPLES': _module_examples('dnsbl_verify'),
         'docs/dns.md examples': yaml_blocks[1],
     }
     plays = [{'name': name, 'hosts': SOURCE_HOSTS[name], 'gather_facts': False, 'tasks': _example_tasks(tasks, port)}
@@ -195,12 +259,18 @@ def examples(examples_nsd, tmp_path_factory):
 
     generated = [{'name': 'message %d' % i, 'mailops.sendmail.' + MESSAGES[line][0]: _point_at(MESSAGES[line][1], port),
                   'ignore_errors': True} for i, line in enumerate(messages) if line in MESSAGES]
+    generated += [{'name': 'auth message %d' % i, 'ignore_errors': True,
+                   'mailops.sendmail.' + AUTH_MESSAGES[line][0]: _point_at(AUTH_MESSAGES[line][1], port)}
+                  for i, line in enumerate(_docs_auth_messages()) if line in AUTH_MESSAGES]
     generated.append({'name': 'mx check', 'mailops.sendmail.mx_verify': _point_at(
         dict(domain=yaml_blocks[2]['domain'], expected=['198.51.100.10']), port)})
     plays.append({'name': 'generated', 'hosts': 'localhost', 'gather_facts': False, 'tasks': generated})
 
+    # the directories made before the threads start: mktemp is not safe to call from several at once
+    workdirs = dict((play['name'], tmp_path_factory.mktemp('examples')) for play in plays)
+
     def run(play):
-        output, proc = run_playbook(tmp_path_factory.mktemp('examples'), [play], INVENTORY)
+        output, proc = run_playbook(workdirs[play['name']], [play], INVENTORY)
         return [(t['task']['name'], t['hosts']) for t in output['plays'][0]['tasks']], proc.stderr
 
     with ThreadPoolExecutor(max_workers=4) as pool:
@@ -249,6 +319,16 @@ def test_every_message_in_the_docs_is_what_a_check_says(examples):
     ran = dict(examples['results']['generated'])
     for i, line in enumerate(examples['messages']):
         result = ran['message %d' % i]['localhost']
+        assert result['failed'] is True
+        assert result['msg'] == line.replace('198.51.100.53#53', '%s#%d' % (NS, examples['port']))
+
+
+def test_every_mail_authentication_message_in_the_docs_is_what_a_check_says(examples):
+    lines = _docs_auth_messages()
+    assert sorted(lines) == sorted(AUTH_MESSAGES), 'a message of docs/dns.md has no check here'
+    ran = dict(examples['results']['generated'])
+    for i, line in enumerate(lines):
+        result = ran['auth message %d' % i]['localhost']
         assert result['failed'] is True
         assert result['msg'] == line.replace('198.51.100.53#53', '%s#%d' % (NS, examples['port']))
 

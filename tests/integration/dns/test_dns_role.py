@@ -5,14 +5,21 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from dnslab import MAIL4, REPO, TARGET_PYTHON, run_playbook, task_results
+from dnslab import MAIL4, MAIL6, REPO, TARGET_PYTHON, run_playbook, task_results
 
 A_TASK = 'Check that the mail server name resolves to its address'
 MX_TASK = 'Check that the MX of every mail domain points at the server'
 PTR_TASK = 'Check forward-confirmed reverse DNS of the server address'
 ASSERT_TASK = 'Fail when a DNS check failed'
+SPF_TASK = 'Check that the SPF record of every mail domain lets the server send'
+DKIM_TASK = 'Check the DKIM key records'
+DMARC_TASK = 'Check that every mail domain publishes a DMARC policy'
+DNSBL_TASK = 'Check that the server\'s addresses are on no DNS blocklist'
+TABLE_TASK = 'Show the summary of the DNS checks'
 
 
 def _by_suffix(results, suffix):
@@ -23,6 +30,7 @@ def _by_suffix(results, suffix):
 
 @pytest.fixture(scope='session')
 def role_run(nsd, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp('role')
     inventory = {'all': {'children': {'mail_servers': {
         'vars': {
             'ansible_connection': 'local',
@@ -42,6 +50,9 @@ def role_run(nsd, tmp_path_factory):
                 # the host layer drops what the group layer added
                 'sendmail_host_local_host_names': [{'name': 'WRONG.dnstest.test.', 'state': 'absent'},
                                                    'aliasdom.dnstest.test'],
+                'dns_check_dkim_keys': [{'domain': 'auth.test', 'selector': 'sel1',
+                                         'private_key_path': nsd.keys['rsa_path']}],
+                'dns_check_dnsbl_zones': ['clean.bl.test'],  # in NSD's bl.test zone, and empty
             },
             'mx2': {
                 'fqdn_name': 'two.dnstest.test',
@@ -54,6 +65,7 @@ def role_run(nsd, tmp_path_factory):
                 'fqdn_name': 'mail4.dnstest.test',
                 'fqdn_ip': MAIL4,
                 'sendmail_group_local_host_names': [],
+                'dns_check_spf': False,
             },
             # two addresses, of which the name publishes one: passes with subset only
             'mx4': {
@@ -62,14 +74,27 @@ def role_run(nsd, tmp_path_factory):
                 'dns_check_a_match': 'subset',
                 'sendmail_group_local_host_names': [],
             },
+            # every mail-authentication check fails in one way, the rest passes; the summary as JSON
+            'mx5': {
+                'fqdn_name': 'mail.auth.test',
+                'fqdn_ip': [MAIL4, MAIL6],
+                'sendmail_group_local_host_names': [],
+                'sendmail_host_local_host_names': ['spf-mx.auth.test', 'strict.auth.test'],
+                'dns_check_dmarc_min_policy': 'quarantine',
+                'dns_check_dkim_keys': [
+                    {'domain': 'auth.test', 'selector': 'sel1', 'private_key_path': nsd.keys['other_path']},
+                    {'domain': 'auth.test', 'selector': 'revoked'}],
+                'dns_check_dnsbl_zones': ['bl.test'],
+                'dns_check_summary_path': str(tmp / 'summary-{{ inventory_hostname }}.json'),
+            },
         },
     }}}}
-    output, proc = run_playbook(tmp_path_factory.mktemp('role'), REPO / 'playbooks' / 'verify_dns.yml', inventory)
-    return output, proc
+    output, proc = run_playbook(tmp, REPO / 'playbooks' / 'verify_dns.yml', inventory)
+    return output, proc, tmp
 
 
 def test_role_passes_for_a_good_server(role_run):
-    output, _proc = role_run
+    output, _proc, _tmp = role_run
     results = task_results(output, 'mx1')
     a = _by_suffix(results, A_TASK)
     assert a.get('failed') is not True, a['msg']
@@ -90,7 +115,7 @@ def test_role_passes_for_a_good_server(role_run):
 
 
 def test_role_reports_every_failure_of_a_bad_server(role_run):
-    output, _proc = role_run
+    output, _proc, _tmp = role_run
     results = task_results(output, 'mx2')
     a = _by_suffix(results, A_TASK)
     assert a['failed'] is True
@@ -104,12 +129,14 @@ def test_role_reports_every_failure_of_a_bad_server(role_run):
         'two.dnstest.test A: expected 198.51.100.10, found 198.51.100.10, 198.51.100.99 (unexpected: 198.51.100.99)',
         'nullmx.dnstest.test MX: expected an MX host resolving to 198.51.100.10, found a null MX '
         '(RFC 7505, "0 ."): the domain accepts no mail',
+        'nullmx.dnstest.test SPF for 198.51.100.10: expected pass, found none (no "v=spf1" TXT record at '
+        'nullmx.dnstest.test)',
     ]
     assert output['stats']['mx2']['failures'] == 1
 
 
 def test_role_without_domains_skips_the_mx_check(role_run):
-    output, proc = role_run
+    output, proc, _tmp = role_run
     results = task_results(output, 'mx3')
     assert _by_suffix(results, MX_TASK)['skipped'] is True
     a = _by_suffix(results, A_TASK)
@@ -120,7 +147,7 @@ def test_role_without_domains_skips_the_mx_check(role_run):
 
 
 def test_role_a_match_subset_accepts_a_name_with_some_of_the_addresses(role_run):
-    output, _proc = role_run
+    output, _proc, _tmp = role_run
     results = task_results(output, 'mx4')
     a = _by_suffix(results, A_TASK)
     assert a.get('failed') is not True, a['msg']
@@ -128,3 +155,75 @@ def test_role_a_match_subset_accepts_a_name_with_some_of_the_addresses(role_run)
                         '(one or more of 198.51.100.10, 198.51.100.11)')
     assert a['checks'][0]['missing'] == ['198.51.100.11']
     assert output['stats']['mx4']['failures'] == 0
+
+
+def _summary(results):
+    return [(r['check'], r['item'], r['result']) for r in _by_suffix(results, 'Keep the summary of the DNS checks')[
+        'ansible_facts']['dns_check_summary']['checks']]
+
+
+def test_role_summary_of_a_good_server_is_all_green(role_run, nsd):
+    output, _proc, _tmp = role_run
+    results = task_results(output, 'mx1')
+    assert _summary(results) == [
+        ('A', 'mail.dnstest.test', 'pass'),
+        ('MX', 'good.dnstest.test', 'pass'), ('MX', 'multi.dnstest.test', 'pass'), ('MX', 'aliasdom.dnstest.test', 'pass'),
+        ('PTR', MAIL4, 'pass'),
+        ('SPF', 'good.dnstest.test', 'pass'), ('SPF', 'multi.dnstest.test', 'pass'),
+        ('SPF', 'aliasdom.dnstest.test', 'pass'),
+        ('DKIM', 'sel1._domainkey.auth.test', 'pass'),
+        ('DMARC', 'good.dnstest.test', 'pass'), ('DMARC', 'multi.dnstest.test', 'pass'),
+        ('DMARC', 'aliasdom.dnstest.test', 'pass'),
+        ('DNSBL', '10.100.51.198.clean.bl.test', 'pass')]
+    table = _by_suffix(results, TABLE_TASK)['msg']
+    assert table[0] == 'DNS of mail.dnstest.test (198.51.100.10): 13 passed, 0 failed, 0 skipped'
+    assert table[1].split() == ['check', 'item', 'result', 'reason']
+    assert table[2] == ('A      mail.dnstest.test           pass    mail.dnstest.test A: 198.51.100.10 as expected')
+    assert table[10] == ('DKIM   sel1._domainkey.auth.test   pass    sel1._domainkey.auth.test DKIM: k=rsa 2048-bit key '
+                         'matches the public half of %s' % nsd.keys['rsa_path'])
+    assert _by_suffix(results, DKIM_TASK)['_ansible_delegated_vars']['ansible_host'] == 'localhost'
+
+
+def test_role_switched_off_and_empty_checks_are_skipped_with_the_reason(role_run):
+    output, _proc, _tmp = role_run
+    table = _by_suffix(task_results(output, 'mx3'), TABLE_TASK)['msg']
+    assert table[0] == 'DNS of mail4.dnstest.test (198.51.100.10): 1 passed, 0 failed, 6 skipped'
+    assert [line.split(None, 3)[3] for line in table[3:]] == [
+        'no mail domains (sendmail_*local_host_names)', 'dns_check_ptr is false', 'dns_check_spf is false',
+        'no dns_check_dkim_keys', 'no mail domains', 'no dns_check_dnsbl_zones']
+    for task in (SPF_TASK, DKIM_TASK, DMARC_TASK, DNSBL_TASK):
+        assert _by_suffix(task_results(output, 'mx3'), task)['skipped'] is True
+
+
+def test_role_summary_names_every_failure_and_is_written_as_json(role_run, nsd):
+    output, _proc, tmp = role_run
+    results = task_results(output, 'mx5')
+    summary = _by_suffix(results, 'Keep the summary of the DNS checks')['ansible_facts']['dns_check_summary']
+    assert [(r['check'], r['item'], r['result']) for r in summary['checks']] == [
+        ('A', 'mail.auth.test', 'pass'),
+        ('MX', 'spf-mx.auth.test', 'pass'), ('MX', 'strict.auth.test', 'pass'),
+        ('PTR', '-', 'skipped'),
+        ('SPF', 'spf-mx.auth.test', 'pass'), ('SPF', 'strict.auth.test', 'fail'),
+        ('DKIM', 'sel1._domainkey.auth.test', 'fail'), ('DKIM', 'revoked._domainkey.auth.test', 'fail'),
+        ('DMARC', 'spf-mx.auth.test', 'fail'), ('DMARC', 'strict.auth.test', 'pass'),
+        ('DNSBL', '10.100.51.198.bl.test', 'fail'),
+        ('DNSBL', '0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.bl.test', 'pass')]
+    assert (summary['passed'], summary['failed'], summary['skipped']) == (6, 5, 1)
+    reasons = dict(((r['check'], r['item']), r['reason']) for r in summary['checks'])
+    assert reasons[('SPF', 'strict.auth.test')] == (
+        'strict.auth.test SPF for 198.51.100.10: expected pass, found none (no "v=spf1" TXT record at strict.auth.test); '
+        'strict.auth.test SPF for 2001:db8::10: expected pass, found none (no "v=spf1" TXT record at strict.auth.test)')
+    assert reasons[('DKIM', 'sel1._domainkey.auth.test')].startswith(
+        'sel1._domainkey.auth.test TXT: expected the public half of %s (k=rsa), found another key' % nsd.keys['other_path'])
+    assert reasons[('DKIM', 'revoked._domainkey.auth.test')].endswith('found a revoked key (empty p=): "v=DKIM1; k=rsa; p="')
+    assert reasons[('DMARC', 'spf-mx.auth.test')].startswith(
+        'spf-mx.auth.test DMARC: expected policy quarantine or stronger, found sp=none in _dmarc.auth.test')
+    assert reasons[('DNSBL', '10.100.51.198.bl.test')].startswith(
+        '10.100.51.198.bl.test A: expected 198.51.100.10 not listed on bl.test, found 198.51.100.10 listed: 127.0.0.2')
+    # the same as JSON, in the file the inventory names (templated per host)
+    written = json.loads((tmp / 'summary-mx5.json').read_text())
+    assert written == summary
+    assert not (tmp / 'summary-mx1.json').exists()
+    final = _by_suffix(results, ASSERT_TASK)
+    assert final['failed'] is True and len(final['msg']) == 4  # SPF, DKIM, DMARC, DNSBL: one message each
+    assert output['stats']['mx5']['failures'] == 1

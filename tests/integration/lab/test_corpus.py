@@ -1,14 +1,14 @@
 """Corpus (a) "Accepted" (issue #14): the documented examples are accepted, rendered and built.
 
-Every access, virtusertable, mailertable, aliases, class-file and mc example of sendmail's cf/README, its
+Every access, virtusertable, mailertable, genericstable, aliases, class-file and mc example of sendmail's cf/README, its
 operations guide and the setup guide the product implements (tests/corpus/accepted.yml, each with
 its source, section and line) is
 
 * validated by build_policy as the inventory entries that express it,
 * rendered on the controller with the role's own templates (access.j2, virtusertable.j2,
-  mailertable.j2, aliases.j2, class-file.j2 and sendmail.mc.j2; the maps through policy_texts),
+  mailertable.j2, genericstable.j2, aliases.j2, class-file.j2 and sendmail.mc.j2; the maps through policy_texts),
 * built on the lab host mx1 in a scratch directory (/root/corpus, never /etc/mail): makemap hash
-  for access, virtusertable and mailertable, newaliases (sendmail -bi -oA<copy>) for aliases, m4 and
+  for access, virtusertable, mailertable and genericstable, newaliases (sendmail -bi -oA<copy>) for aliases, m4 and
   ``sendmail -C cf -bt -d0.1`` for every mc, with no complaint line (the cf_errors pattern of
   roles/sendmail/files/mailops-sendmail),
 * and read back: the map dump (makemap -u) and sendmail's own lookups (/map in -bt mode, on a cf
@@ -69,6 +69,9 @@ def policy_input(kind: str, example: dict) -> dict:
         data = {'virtusertable': [{'address': k, 'target': v} for k, v in example['entries']]}
     elif kind == 'mailertable':
         data = {'mailertable': [{'domain': k, 'route': v} for k, v in example['entries']]}
+    elif kind == 'genericstable':
+        data = {'genericstable': [{'address': k, 'target': v} for k, v in example['entries']],
+                'generics_domains': list(example.get('generics_domains') or [])}
     elif kind == 'aliases':
         data = {'aliases': [{'name': k, 'members': v} for k, v in example['entries']]}
         if example.get('allow_files'):
@@ -127,7 +130,7 @@ for item in job["items"]:
         with open(os.path.join(d, name), "w") as f:
             f.write(text)
     m = item.get("map")
-    if m in ("access", "virtusertable", "mailertable"):
+    if m in ("access", "virtusertable", "mailertable", "genericstable"):
         with open(os.path.join(d, m)) as src:
             res["build"] = run(["makemap", "hash", os.path.join(d, m)], stdin=src)
     elif m == "aliases":
@@ -142,14 +145,14 @@ for item in job["items"]:
             r = subprocess.run(["m4", mc], stdout=f, stderr=subprocess.PIPE, text=True, timeout=120)
         res["m4"] = {"rc": r.returncode, "err": r.stderr}
         text = open(cf).read()
-        for name in ("access", "virtusertable", "mailertable", "relay-domains", "local-host-names"):
+        for name in ("access", "virtusertable", "mailertable", "genericstable", "relay-domains", "local-host-names"):
             if os.path.exists(os.path.join(d, name)):
                 text = text.replace("/etc/mail/" + name, os.path.join(d, name))
         with open(cf, "w") as f:
             f.write(text)
         res["cf"] = text
         res["check"] = run(["sh", "-c", '/usr/sbin/sendmail -C "$1" -bt -d0.1 </dev/null 2>&1', "-", cf])
-        script = "".join("/map %s %s\n" % ({"virtusertable": "virtuser"}.get(m, m), key)
+        script = "".join("/map %s %s\n" % ({"virtusertable": "virtuser", "genericstable": "generics"}.get(m, m), key)
                          for key in item.get("lookups", []))
         script += "".join("$=%s\n" % c for c in item.get("classes", []))
         if script:
@@ -169,6 +172,9 @@ def _item(kind: str, example: dict, policy: dict) -> dict:
     elif kind == 'mailertable':
         item.update(map='mailertable', lookups=[k for k, _value in example['entries']])
         item['files']['mailertable'] = render('mailertable.j2', policy)
+    elif kind == 'genericstable':
+        item.update(map='genericstable', lookups=[k for k, _value in example['entries']])
+        item['files']['genericstable'] = render('genericstable.j2', policy)
     elif kind == 'aliases':
         item['map'] = 'aliases'
         item['files']['aliases'] = render('aliases.j2', policy)
@@ -184,7 +190,7 @@ def _item(kind: str, example: dict, policy: dict) -> dict:
 def built(live):
     """Every example the validator accepts, built on mx1 in one host run: {item id: results}."""
     items = []
-    for kind in ('access', 'virtusertable', 'mailertable', 'aliases', 'classes', 'mc'):
+    for kind in ('access', 'virtusertable', 'mailertable', 'genericstable', 'aliases', 'classes', 'mc'):
         for example in CORPUS[kind]:
             policy = validate(kind, example)
             if not policy['errors']:
@@ -288,6 +294,17 @@ def test_mailertable_example_builds(built, example):
     assert _lookups(result) == _answers(example['entries']), result['bt']['out']
 
 
+@pytest.mark.parametrize('example', cases('genericstable'))
+def test_genericstable_example_builds(built, example):
+    policy = validate('genericstable', example)
+    assert policy['errors'] == []
+    result = _result(built, 'genericstable', example)
+    assert result['build']['rc'] == 0 and result['build']['err'] == '', result['build']
+    assert _dump(result) == {address.lower(): target for address, target in example['entries']}
+    _assert_mc_builds(result, example['id'])
+    assert _lookups(result) == _answers(example['entries']), result['bt']['out']
+
+
 def _members(value) -> list[str]:
     items = value if isinstance(value, list) else value.split(',')
     return [item.strip() for item in items]
@@ -348,11 +365,11 @@ def test_mc_example_builds(built, example):
 
 def test_corpus_is_complete():
     """The corpus holds every documented example it claims (a guard against losing entries)."""
-    kinds = ('access', 'virtusertable', 'mailertable', 'aliases', 'classes', 'mc')
+    kinds = ('access', 'virtusertable', 'mailertable', 'genericstable', 'aliases', 'classes', 'mc')
     counts = {kind: sum(len(e['entries']) for e in CORPUS[kind]) for kind in kinds if kind != 'mc'}
     counts['mc'] = len(CORPUS['mc'])
-    assert counts == {'access': 81, 'virtusertable': 17, 'mailertable': 10, 'aliases': 15, 'classes': 8,
-                      'mc': 52}, counts
+    assert counts == {'access': 81, 'virtusertable': 17, 'mailertable': 10, 'genericstable': 2, 'aliases': 15,
+                      'classes': 8, 'mc': 59}, counts
     ids = [(kind, e['id']) for kind in kinds for e in CORPUS[kind]]
     assert len(ids) == len(set(ids))
     for kind in kinds:

@@ -59,6 +59,11 @@ def _contexts(value):
         'listen name': {'listen': [{'name': value, 'port': 25, 'addr': '0.0.0.0'}]},
         'listen filters': {'listen': [{'name': 'MTA-v4', 'port': 25, 'addr': '0.0.0.0', 'input_mail_filters': value}]},
         'listen addr': {'listen': [{'name': 'MTA-v6', 'port': 25, 'addr': value}]},
+        # masquerading and genericstable's class G
+        'masquerade as': {'masquerade_as': value},
+        'masquerade domain': {'masquerade_as': 'example.com', 'masquerade_domains': [value]},
+        'exposed user': {'masquerade_as': 'example.com', 'exposed_users': [value]},
+        'generics domain': {'generics_domains': [value]},
     }
 
 
@@ -142,7 +147,8 @@ def test_no_mc_value_runs_as_m4_code(live):
     for (context, value), errors in refused.items():
         assert errors and all(errors), (context, value, errors)
     for value in (f'esyscmd(touch {CANARY})', 'include(/etc/shadow)', "a', `b", 'dnl', '_PROMISCUOUS_RELAY_'):
-        for context in ('define value', 'feature argument', 'smart host', 'listen name', 'dnsbl zone'):
+        for context in ('define value', 'feature argument', 'smart host', 'listen name', 'dnsbl zone', 'masquerade as',
+                        'masquerade domain', 'exposed user', 'generics domain'):
             assert (context, value) in refused, (context, value)
     assert ('listen addr', f'fe80::1%esyscmd(touch {CANARY})') in refused
     assert ('define value', '$1 $# $* $@') in refused
@@ -168,7 +174,10 @@ def test_no_mc_value_runs_as_m4_code(live):
 
 def test_every_macro_m4_defines_is_refused_as_a_word(live):
     """The validator's list of macro names against what m4 really defines on the host."""
-    policy = policy_of({'features': ['domaintable', 'genericstable', 'ratecontrol', 'conncontrol', 'greet_pause',
+    policy = policy_of({'masquerade_as': 'example.com', 'masquerade_domains': ['example.net'], 'exposed_users': ['root'],
+                        'generics_domains': ['example.org'], 'masquerade_envelope': True, 'allmasquerade': True,
+                        'masquerade_entire_domain': True, 'limited_masquerade': True, 'generics_entire_domain': True,
+                        'features': ['domaintable', 'ratecontrol', 'conncontrol', 'greet_pause',
                                      'badmx', 'require_rdns', 'blocklist_recipients', 'authinfo', 'nouucp',
                                      'always_add_domain', 'local_procmail', 'smrsh', 'virtuser_entire_domain'],
                         'dnsbl': [{'zone': 'bl.example.net'}],

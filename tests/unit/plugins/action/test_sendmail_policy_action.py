@@ -195,3 +195,38 @@ def test_a_policy_with_authinfo_passwords_stays_out_of_the_output(tmp_path, ansi
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert 'censored' in proc.stdout
     assert secret not in proc.stdout + proc.stderr
+
+
+def test_refuse_invalid_fails_with_every_error_and_the_host(tmp_path, ansible_json_env):
+    """refuse_invalid: an invalid policy fails the task, its message names the host and every error, and
+    stays readable when the same host's access map holds AuthInfo passwords (which censor a good result)."""
+    secret = 'pw-51c0ffee'
+    task = {'mailops.sendmail.sendmail_policy': dict(POLICY_TASK['mailops.sendmail.sendmail_policy'],
+                                                     refuse_invalid=True)}
+    play = [{
+        'hosts': 'localhost', 'connection': 'local', 'gather_facts': False,
+        'vars': {'listen': LISTEN, 'sendmail_host_access': [
+            {'key': 'AuthInfo:relay.example.com', 'action': f'"U:mailer" "P:{secret}" "M:PLAIN"'},
+            {'key': 'Connect:300.1.2.3', 'action': 'RELAY'}],
+            'sendmail_host_virtusertable': [{'key': 'a@b@c', 'value': 'alice'}]},
+        'tasks': [dict(name='Action', **task)],
+    }]
+    (tmp_path / 'play.yml').write_text(yaml.safe_dump(play, sort_keys=False))
+    env = dict(ansible_json_env(tmp_path), ANSIBLE_STDOUT_CALLBACK='default')
+    proc = subprocess.run([str(BIN / 'ansible-playbook'), '-i', 'localhost,', str(tmp_path / 'play.yml')],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 2, out
+    assert 'Invalid sendmail settings for localhost:' in out
+    assert 'sendmail_host_access' in out and '300.1.2.3' in out
+    assert 'sendmail_host_virtusertable' in out
+    assert 'censored' not in out
+    assert secret not in out
+    # A valid policy with the same option passes and is censored as before.
+    play[0]['vars']['sendmail_host_access'] = play[0]['vars']['sendmail_host_access'][:1]
+    del play[0]['vars']['sendmail_host_virtusertable']
+    (tmp_path / 'play.yml').write_text(yaml.safe_dump(play, sort_keys=False))
+    proc = subprocess.run([str(BIN / 'ansible-playbook'), '-v', '-i', 'localhost,', str(tmp_path / 'play.yml')],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert secret not in proc.stdout + proc.stderr

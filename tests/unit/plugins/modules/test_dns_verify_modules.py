@@ -19,9 +19,17 @@ from core_compat import patch_module_args
 
 from ansible_collections.mailops.sendmail.plugins.doc_fragments.dns import ModuleDocFragment
 from ansible_collections.mailops.sendmail.plugins.module_utils import _dns, _mx_verify
-from ansible_collections.mailops.sendmail.plugins.modules import a_verify, mx_verify, ptr_verify
+from ansible_collections.mailops.sendmail.plugins.modules import (
+    a_verify,
+    dkim_verify,
+    dmarc_verify,
+    dnsbl_verify,
+    mx_verify,
+    ptr_verify,
+    spf_verify,
+)
 
-MODULES = [a_verify, mx_verify, ptr_verify]
+MODULES = [a_verify, mx_verify, ptr_verify, spf_verify, dkim_verify, dmarc_verify, dnsbl_verify]
 
 
 def run_module(module, args, capsys):
@@ -35,6 +43,10 @@ def run_module(module, args, capsys):
     (a_verify, dict(name='mail.example.org', expected=['198.51.100.10'], nameservers=['127.0.0.1'])),
     (mx_verify, dict(domain='example.org', expected=['198.51.100.10'], nameservers=['127.0.0.1'])),
     (ptr_verify, dict(address='198.51.100.10', nameservers=['127.0.0.1'])),
+    (spf_verify, dict(domain='example.org', addresses=['198.51.100.10'], nameservers=['127.0.0.1'])),
+    (dkim_verify, dict(domain='example.org', selector='mail', nameservers=['127.0.0.1'])),
+    (dmarc_verify, dict(domain='example.org', nameservers=['127.0.0.1'])),
+    (dnsbl_verify, dict(addresses=['198.51.100.10'], zones=['bl.example'], nameservers=['127.0.0.1'])),
 ])
 def test_missing_dnspython_is_reported(module, args, capsys, monkeypatch):
     monkeypatch.setattr(_dns, 'HAS_DNSPYTHON', False)

@@ -168,3 +168,19 @@ def test_module_reports_path_safety(tmp_path):
     assert result['path_safety'][str(tmp_path / 'new' / 'staff')] == {
         'problem': None, 'missing_dirs': [str(tmp_path / 'new')]}
     assert 'writable by others than root' in result['path_safety'][str(tmp_path / 'open' / 'staff')]['problem']
+
+
+@pytest.mark.skipif(not Path('/usr/bin/dpkg-query').exists(), reason='needs the Debian package database')
+def test_module_fails_on_unsafe_paths_only_when_asked(tmp_path):
+    """fail_unsafe: the read fails naming every unsafe path, and still reports what it read."""
+    _dir(tmp_path / 'open', 0o1777)
+    unsafe, safe = str(tmp_path / 'open' / 'staff'), str(tmp_path / 'new' / 'staff')
+    (tmp_path / 'aliases').write_text('postmaster: root\n')
+    args = {'paths': [str(tmp_path / 'aliases')], 'safe_paths': [unsafe, safe]}
+    assert not _run_module(args).get('failed')
+    result = _run_module(dict(args, fail_unsafe=True))
+    assert result['failed'] is True
+    assert result['msg'].startswith('Unsafe places to write (nothing has been changed):\n  %s: ' % unsafe)
+    assert safe not in result['msg']
+    assert result['files'][str(tmp_path / 'aliases')]['exists'] is True
+    assert not _run_module({'safe_paths': [safe], 'fail_unsafe': True}).get('failed')

@@ -15,7 +15,7 @@ DEFAULT_ALIASES = [
 ]
 OUTPUT_KEYS = {'errors', 'access', 'relay_domains', 'local_host_names', 'virtusertable', 'aliases',
                'alias_files', 'alias_files_absent', 'dnsbl', 'listen', 'smart_host', 'features',
-               'defines', 'mc_extra_lines', 'secrets', 'cf_requirements', 'mailertable'}
+               'defines', 'mc_extra_lines', 'secrets', 'cf_requirements', 'mailertable', 'genericstable', 'masquerade'}
 
 # One valid entry per layered map, and the field that keys it.
 SAMPLES = {
@@ -56,11 +56,13 @@ def test_minimal_policy_is_valid_and_has_every_output_key():
                                  'options': 'Family=inet, Name=MTA, Port=25, Addr=127.0.0.1'}]
     assert result['smart_host'] == ''
     assert result['secrets'] is False
-    for name in OUTPUT_KEYS - {'errors', 'aliases', 'listen', 'smart_host', 'secrets', 'cf_requirements'}:
+    for name in OUTPUT_KEYS - {'errors', 'aliases', 'listen', 'smart_host', 'secrets', 'cf_requirements', 'masquerade'}:
         assert result[name] == [], name
+    assert result['masquerade'] == {'as': '', 'domains': [], 'exposed_users': [], 'generics_domains': [], 'features': []}
     # The role's own FEATUREs, which every sendmail.cf it builds must show.
     assert result['cf_requirements'] == ['feature:use_cw_file', 'feature:access_db', 'feature:virtusertable',
-                                         'feature:mailertable', 'feature:delay_checks', 'feature:no_default_msa']
+                                         'feature:mailertable', 'feature:delay_checks', 'feature:genericstable',
+                                         'feature:no_default_msa']
 
 
 def test_authinfo_entries_mark_the_policy_as_holding_secrets():
@@ -286,5 +288,5 @@ def test_cf_requirements_name_each_feature_once_and_every_dnsbl_zone():
     assert result['errors'] == []
     assert result['cf_requirements'] == [
         'feature:use_cw_file', 'feature:access_db', 'feature:virtusertable', 'feature:mailertable',
-        'feature:delay_checks', 'feature:no_default_msa', 'feature:ratecontrol', 'feature:greet_pause', 'feature:dnsbl',
+        'feature:delay_checks', 'feature:genericstable', 'feature:no_default_msa', 'feature:ratecontrol', 'feature:greet_pause', 'feature:dnsbl',
         'text:zen.spamhaus.org', 'text:bl.example.net']

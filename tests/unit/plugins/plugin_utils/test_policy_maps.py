@@ -574,6 +574,9 @@ def test_alias_file_paths_are_normalised():
     ('/usr/lib/x', "path '/usr/lib/x' is under /usr"),
     ('/var/spool/cron/crontabs/root', "is under /var/spool"),
     ('/etc/ssh/list', "path '/etc/ssh/list' is under /etc/ssh"),
+    # Red Hat's: the script its sendmail.service runs before each start, and the package database
+    ('/etc/mail/make', "path '/etc/mail/make' is a file sendmail builds or reads"),
+    ('/var/lib/rpm/list', "path '/var/lib/rpm/list' is under /var/lib/rpm"),
     ('/tmp/list', "path '/tmp/list' is under /tmp"),
 ])
 def test_alias_file_paths_refused(path, why):

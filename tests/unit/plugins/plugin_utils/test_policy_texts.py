@@ -4,7 +4,7 @@ import copy
 
 from ansible_collections.mailops.sendmail.plugins.plugin_utils._policy import LAYERED_KEYS, build_policy, policy_texts
 
-TEXT_MAPS = ('access', 'virtusertable', 'mailertable', 'aliases')
+TEXT_MAPS = ('access', 'virtusertable', 'mailertable', 'genericstable', 'aliases')
 
 INPUT = {
     'listen': [{'name': 'MTA', 'port': 25, 'addr': '127.0.0.1'}],
@@ -20,6 +20,10 @@ INPUT = {
     'aliases': [{'name': 'root', 'members': ['admin', 'ops@example.org']}, {'name': 'webmaster', 'members': 'root'}],
     'group_aliases': [{'name': 'Abuse', 'members': ['root']}],
     'host_aliases': [{'name': 'webmaster', 'state': 'absent'}],
+    'genericstable': [{'address': 'Bob', 'target': 'Robert.Smith@example.com'},
+                      {'address': 'gen+*@Client.example.com', 'target': '%1@example.com'}],
+    'host_genericstable': [{'address': 'bob', 'state': 'absent'}, {'address': 'root', 'target': 'ops@example.com'}],
+    'generics_domains': ['client.example.com'],
     'relay_domains': ['example.com'],
     'dnsbl': [{'zone': 'bl.example.net'}],
     'defines': {'confMAX_MESSAGE_SIZE': 1000},
@@ -56,6 +60,8 @@ def test_texts_match_the_lists_they_replace():
     assert texts['virtusertable_text'] == ''.join(f"{e['address']}\t{e['target']}\n" for e in policy['virtusertable'])
     assert texts['aliases_text'] == ''.join(e['line'] + '\n' for e in policy['aliases'])
     assert texts['mailertable_text'] == '.example.net\tesmtp:[mx.example.net]\n.\trelay:x.example\n'
+    # genericstable: keys folded as makemap folds them, bob removed by the host layer, targets as given
+    assert texts['genericstable_text'] == 'gen+*@client.example.com\t%1@example.com\nroot\tops@example.com\n'
 
 
 def test_counts_are_the_list_lengths():
@@ -93,13 +99,13 @@ def test_empty_policy_gives_empty_texts():
 
 
 def test_layered_keys():
-    """Three layers (base, group_, host_) of each of the eight maps, all distinct."""
-    assert len(LAYERED_KEYS) == 24 == len(set(LAYERED_KEYS))
+    """Three layers (base, group_, host_) of each of the nine maps, all distinct."""
+    assert len(LAYERED_KEYS) == 27 == len(set(LAYERED_KEYS))
     for key in ('access', 'group_access', 'host_access', 'virtusertable', 'group_aliases', 'host_dnsbl', 'host_mailertable',
                 'relay_domains', 'host_local_host_names', 'group_alias_files'):
         assert key in LAYERED_KEYS
     maps = [key for key in LAYERED_KEYS if not key.startswith(('group_', 'host_'))]
-    assert maps == ['access', 'relay_domains', 'local_host_names', 'virtusertable', 'mailertable', 'aliases',
-                    'alias_files', 'dnsbl']
+    assert maps == ['access', 'relay_domains', 'local_host_names', 'virtusertable', 'mailertable', 'genericstable',
+                    'aliases', 'alias_files', 'dnsbl']
     assert set(LAYERED_KEYS) == {layer + name for name in maps for layer in ('', 'group_', 'host_')}
     assert not {'listen', 'settings', 'mode', 'defines'} & set(LAYERED_KEYS)
