@@ -2,12 +2,14 @@
 # README command 1: build the lab fleet and run playbooks/site.yml against it.
 # Sets up a fresh Debian 12 machine first (scripts/setup.sh), leaves the lab
 # running for a look around, and prints what was configured and checked.
-#   MAILOPS_LAB / MAILOPS_LAB_BASE choose the lab's name and /27 (default mailops / 0).
+#   MAILOPS_LAB / MAILOPS_LAB_BASE choose the lab's name and /27 (default mailops / 0),
+#   MAILOPS_LAB_RELEASE the hosts' Debian release (bullseye, bookworm or trixie; default bookworm).
 #   bash lab/lab.sh down removes it again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
 export MAILOPS_LAB="${MAILOPS_LAB:-mailops}" MAILOPS_LAB_BASE="${MAILOPS_LAB_BASE:-0}"
+export MAILOPS_LAB_RELEASE="${MAILOPS_LAB_RELEASE:-bookworm}"
 export ANSIBLE_STDOUT_CALLBACK=ansible.builtin.default
 logs=$(mktemp -d /tmp/mailops-demo.XXXXXX)
 
@@ -19,7 +21,7 @@ run() {  # run a playbook quietly; show its tail when it fails
     fi
 }
 
-echo "== lab '$MAILOPS_LAB': podman hosts on 198.51.100.$MAILOPS_LAB_BASE/27"
+echo "== lab '$MAILOPS_LAB': podman hosts (Debian $MAILOPS_LAB_RELEASE) on 198.51.100.$MAILOPS_LAB_BASE/27"
 bash lab/lab.sh up
 echo "== lab DNS (NSD) and mailbox users: lab/prepare.yml"
 run lab/prepare.yml

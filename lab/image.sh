@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Build the lab's base image offline from Debian packages (no registry is reachable).
+# Build the lab's base image offline from Debian packages (no registry is reachable), for the
+# Debian release MAILOPS_LAB_RELEASE (lab/lib.sh: bullseye, bookworm or trixie; default bookworm).
 # Idempotent: does nothing when an image of the same recipe exists.
+# Exit status 3: the release's suite is no longer on the mirror and no image of it exists, so
+# callers (tests/run.sh, the live-lab tests) skip that release with this script's message.
 # Lab hosts are reached like production servers: sshd (no systemd: it is the
 # container's command), no root login, no passwords, and the unprivileged
 # $LAB_USER with passwordless sudo. Host keys are made when a container starts
@@ -14,10 +17,19 @@ if [ "$have" = "$want" ]; then
     echo "image $LAB_IMAGE is up to date ($want)"
     exit 0
 fi
+mirror=$(lab_mirror)
+# A release that has left the mirror (moved to the archive when its support ends) is skipped, not
+# an error; any other failure to reach the mirror is one.
+status=$({ wget -q -S --spider "$mirror/dists/$LAB_SUITE/InRelease" 2>&1 || true; } | awk '$1 ~ /^HTTP\// {code = $2} END {print code}')
+if [ "$status" = 404 ] || [ "$status" = 410 ]; then
+    echo "SKIP: Debian $LAB_SUITE is no longer on the mirror $mirror (dists/$LAB_SUITE/InRelease: HTTP $status)" \
+        "and no image $LAB_IMAGE of this recipe exists: release $LAB_SUITE skipped" >&2
+    exit 3
+fi
 rootfs=$(mktemp -d /var/tmp/mailops-rootfs.XXXXXX)
-trap 'rm -rf "$rootfs"' EXIT
-echo "building $LAB_IMAGE from Debian $LAB_SUITE ($(lab_mirror))"
-debootstrap --variant=minbase --include="$LAB_PACKAGES" "$LAB_SUITE" "$rootfs" "$(lab_mirror)" >"$rootfs.log" 2>&1 \
+trap 'rm -rf "$rootfs" "$rootfs.log"' EXIT
+echo "building $LAB_IMAGE from Debian $LAB_SUITE ($mirror)"
+debootstrap --variant=minbase --include="$LAB_PACKAGES" "$LAB_SUITE" "$rootfs" "$mirror" >"$rootfs.log" 2>&1 \
     || { tail -30 "$rootfs.log"; exit 1; }
 rm -f "$rootfs.log"
 # The deploy user: a shell, no password ("*": not locked, so sshd lets a key in

@@ -14,7 +14,10 @@
 # Ansible reaches each host over ssh at that address as $LAB_USER (lab/lib.sh)
 # with sudo; "up" makes the lab's key pair and known_hosts in $LAB_SSH_DIR.
 # LAB_RUN_ARGS adds podman run options (the safety tests add SYS_ADMIN to mount
-# a small tmpfs over /etc/mail).
+# a small tmpfs over /etc/mail). MAILOPS_LAB_RELEASE picks the Debian release of
+# the hosts (bullseye, bookworm or trixie; default bookworm): "up" builds its
+# image first if needed (lab/image.sh) and exits with 3 when that release has
+# left the Debian mirror and no image of it exists.
 set -euo pipefail
 # shellcheck source=lab/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -139,6 +142,7 @@ lab_up() {
     local spec
     # shellcheck disable=SC2086  # a list of short=offset words
     [ $# -gt 0 ] || set -- $DEMO_HOSTS
+    bash "$LAB_ROOT/lab/image.sh" || return
     lab_down
     lab_ssh_keys
     podman network create --subnet "$LAB_SUBNET" --gateway "$LAB_GATEWAY" --disable-dns \
@@ -164,7 +168,7 @@ case "${1:-}" in
     up) shift; lab_up "$@" ;;
     host) shift; lab_hosts "$@" ;;
     down) lab_down ;;
-    env) printf 'MAILOPS_LAB=%s\nMAILOPS_LAB_BASE=%s\nLAB_SUBNET=%s\nLAB_GATEWAY=%s\nLAB_DNS=%s\nLAB_SSH_DIR=%s\nLAB_USER=%s\n' \
-            "$MAILOPS_LAB" "$MAILOPS_LAB_BASE" "$LAB_SUBNET" "$LAB_GATEWAY" "$LAB_DNS" "$LAB_SSH_DIR" "$LAB_USER" ;;
-    *) sed -n '2,17p' "$0" >&2; exit 2 ;;
+    env) printf 'MAILOPS_LAB=%s\nMAILOPS_LAB_BASE=%s\nMAILOPS_LAB_RELEASE=%s\nLAB_IMAGE=%s\nLAB_SUBNET=%s\nLAB_GATEWAY=%s\nLAB_DNS=%s\nLAB_SSH_DIR=%s\nLAB_USER=%s\n' \
+            "$MAILOPS_LAB" "$MAILOPS_LAB_BASE" "$MAILOPS_LAB_RELEASE" "$LAB_IMAGE" "$LAB_SUBNET" "$LAB_GATEWAY" "$LAB_DNS" "$LAB_SSH_DIR" "$LAB_USER" ;;
+    *) sed -n '2,21p' "$0" >&2; exit 2 ;;
 esac

@@ -5,8 +5,18 @@
 LAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export LAB_ROOT
 export CONTAINERS_CONF="${CONTAINERS_CONF:-$LAB_ROOT/lab/containers.conf}"
-LAB_IMAGE="${LAB_IMAGE:-localhost/mailops-lab-ssh:bookworm}"
-LAB_SUITE="${LAB_SUITE:-bookworm}"
+# The Debian releases the lab runs, one image each (lab/image.sh); MAILOPS_LAB_RELEASE picks one for
+# lab.sh, the demo, molecule and the live-lab tests. tests/unit/test_releases.py keeps this list, the
+# molecule scenarios (one per release) and the roles' platforms in step.
+LAB_RELEASES="bullseye bookworm trixie"
+LAB_DEFAULT_RELEASE=bookworm
+export MAILOPS_LAB_RELEASE="${MAILOPS_LAB_RELEASE:-$LAB_DEFAULT_RELEASE}"
+case " $LAB_RELEASES " in
+    *" $MAILOPS_LAB_RELEASE "*) ;;
+    *) echo "MAILOPS_LAB_RELEASE must be one of: $LAB_RELEASES (not '$MAILOPS_LAB_RELEASE')" >&2; exit 2 ;;
+esac
+LAB_SUITE=$MAILOPS_LAB_RELEASE
+LAB_IMAGE="${LAB_IMAGE:-${LAB_IMAGE_REPO:-localhost/mailops-lab-ssh}:$LAB_SUITE}"
 # Packages baked into the offline image. The role still declares and installs
 # what it needs; with them present its apt task is a no-op and needs no mirror.
 LAB_PACKAGES="python3,python3-apt,python3-dnspython,sendmail,sendmail-bin,sendmail-cf,m4,make,procps,iproute2,rsyslog,nsd,bsd-mailx,ca-certificates,openssh-server,sudo"
@@ -15,8 +25,9 @@ LAB_PACKAGES="python3,python3-apt,python3-dnspython,sendmail,sendmail-bin,sendma
 LAB_USER=deploy
 
 lab_mirror() {
-    # The Debian mirror this machine itself uses (deb822 or one-line format).
+    # The Debian mirror this machine itself uses (deb822 or one-line format); LAB_MIRROR overrides it.
     local uri
+    [ -z "${LAB_MIRROR:-}" ] || { echo "$LAB_MIRROR"; return; }
     uri=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null)
     if [ -z "$uri" ]; then
         uri=$(awk '$1 == "deb" && $0 !~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null)

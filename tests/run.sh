@@ -4,8 +4,9 @@
 # every ansible-test sanity test, unit tests (with the release check,
 # tests/unit/test_release.py: build, install, ansible-doc, ansible-builder) and
 # DNS integration tests (then on each older ansible-core release, tests/matrix.sh),
-# the molecule scenario of the lab fleet, and the
-# change/safety tests on a live lab. Benchmarks are not part of it (bench/).
+# the molecule scenario of the lab fleet on each Debian release the lab runs
+# (lab/lib.sh LAB_RELEASES), and the change/safety tests on a live lab
+# (MAILOPS_LAB_RELEASE, default bookworm). Benchmarks are not part of it (bench/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
@@ -27,8 +28,26 @@ python -m pytest -q -p no:cacheprovider tests/unit tests/integration/dns tests/i
 step "ansible-core matrix: the same tests on 2.16, 2.17 and 2.18; molecule's sequence on 2.16"
 bash tests/matrix.sh
 
-step "molecule: the lab fleet (converge, idempotence, check, verify)"
-molecule test -s default
+# The lab fleet on each Debian release the lab runs, the default release (Debian 12) first: it is the
+# default scenario, each other release a scenario named after it (molecule/<release>). A release
+# whose suite has left the mirror, with no image of it built before, is skipped with lab/image.sh's
+# message (its exit status 3).
+read -r default_release releases < <(bash -c '. lab/lib.sh && echo "$LAB_DEFAULT_RELEASE $LAB_RELEASES"')
+for release in $default_release ${releases//$default_release/}; do
+    scenario=$release
+    [ "$release" != "$default_release" ] || scenario=default
+    step "molecule: the lab fleet on Debian $release (converge, idempotence, check, verify)"
+    rc=0
+    MAILOPS_LAB_RELEASE=$release bash lab/image.sh || rc=$?
+    if [ "$rc" = 3 ]; then
+        echo "SKIPPED: molecule -s $scenario (Debian $release has left the mirror)"
+        continue
+    fi
+    [ "$rc" = 0 ] || exit "$rc"
+    start=$SECONDS
+    MAILOPS_LAB_RELEASE=$release molecule test -s "$scenario"
+    echo "molecule -s $scenario (Debian $release): passed, $((SECONDS - start)) s"
+done
 
 step "integration: changes, check mode and safety on a live lab"
 python -m pytest -q -p no:cacheprovider tests/integration/lab
