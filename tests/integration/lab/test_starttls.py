@@ -266,10 +266,15 @@ def test_starttls_switched_off_fails_the_run_at_the_ehlo_proof(live, tmp_path):
     causes is followed by the EHLO proof, which fails the run and names the cause."""
     try:
         live.sh('mx1', 'chmod 0775 /etc/mail/tls')
+        cf_before = live.sh('mx1', 'sha1sum /etc/mail/sendmail.cf').stdout
         res = converge(live, 'mx1', tmp_path, {'sendmail_host_relay_domains': ['tls-proof.example.test']})
         out = res.stdout + res.stderr
         assert res.returncode != 0
         assert 'does not offer STARTTLS' in out and 'sendmail offers no STARTTLS when' in out, out[-3000:]
+        # The restart was for a class file: the live sendmail.cf (of this sendmail.mc) stays, no older one
+        # comes back from sendmail.cf.previous.
+        assert 'sendmail.cf was not rebuilt in this run, so nothing was rolled back' in out, out[-3000:]
+        assert live.sh('mx1', 'sha1sum /etc/mail/sendmail.cf').stdout == cf_before
     finally:
         live.sh('mx1', 'chmod 0755 /etc/mail/tls')
         res = converge(live, 'mx1', tmp_path)
