@@ -69,6 +69,11 @@ EXPECTED = {
          ok(verdict='accepted', **{'recipients.0.rcpt': 'sales@example.test', 'recipients.0.code': 250,
                                    'banner': contains('mx1.example.test ESMTP Sendmail')})),
     ],
+    # mx1 runs STARTTLS with the lab CA's certificate (lab/inventory): the probe from mx1 itself.
+    'smtp_probe EXAMPLES, on the server itself': [
+        ('Prove that a server offers STARTTLS and completes the handshake (no mail sent)',
+         ok(verdict='starttls', **{'tls.offered': True, 'tls.version': startswith('TLSv1.')})),
+    ],
     'smtp_probe EXAMPLES, from a listed host': [
         ('Check that mail from a listed host is refused, whatever the reason',
          ok(verdict='relay_denied', **{'recipients.0.code': 550, 'recipients.0.accepted': False})),
@@ -211,6 +216,8 @@ def ran(live, tmp_path_factory):
     try:
         runner.run('smtp_probe EXAMPLES, from an untrusted host', 'outsider',
                    _smtp_tasks(_names('smtp_probe EXAMPLES, from an untrusted host'), mapping))
+        runner.run('smtp_probe EXAMPLES, on the server itself', 'mx1',
+                   _smtp_tasks(_names('smtp_probe EXAMPLES, on the server itself'), mapping))
         runner.run('smtp_probe EXAMPLES, from a listed host', 'spammer',
                    _smtp_tasks(_names('smtp_probe EXAMPLES, from a listed host'), mapping))
         runner.run('smtp_probe EXAMPLES, a server with its own relay message, against the usual one', 'ns1',
