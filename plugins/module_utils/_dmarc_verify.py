@@ -12,9 +12,7 @@ the module and its action plugin, as for a_verify.
 
 from __future__ import annotations
 
-import functools
 import re
-import traceback
 
 from ansible.module_utils.basic import missing_required_lib
 
@@ -28,29 +26,17 @@ from ansible_collections.mailops.sendmail.plugins.module_utils._dns import (
     run_concurrently,
     summarize,
 )
+from ansible_collections.mailops.sendmail.plugins.module_utils._psl import HAS_PSL, public_suffix_list
 
-PSL_IMPORT_ERROR = None
-try:
-    from publicsuffixlist import PublicSuffixList
-except ImportError:
-    HAS_PSL = False
-    PSL_IMPORT_ERROR = traceback.format_exc()
-else:
-    HAS_PSL = True
 
 POLICIES = ('none', 'quarantine', 'reject')
 _URI = re.compile(r'^[A-Za-z][A-Za-z0-9+.-]*:[^\s!]+(?:![0-9]+[kmgtKMGT]?)?$')
 _FO = re.compile(r'^[01ds](?::[01ds])*$')
 
 
-@functools.lru_cache(maxsize=1)
-def _public_suffix_list():
-    return PublicSuffixList()
-
-
 def _org_domain(domain):
     """The organizational domain (RFC 7489 section 3.2): the public suffix plus one label."""
-    return _public_suffix_list().privatesuffix(domain) or domain
+    return public_suffix_list().privatesuffix(domain) or domain
 
 
 def parse_record(text):

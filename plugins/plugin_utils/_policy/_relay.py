@@ -17,13 +17,9 @@ package ships it (ICANN and private sections, so hosting suffixes count too).
 
 from __future__ import annotations
 
-import functools
 import re
 
-try:
-    from publicsuffixlist import PublicSuffixList
-except ImportError:  # pragma: no cover - the tests run with it installed
-    PublicSuffixList = None
+from ansible_collections.mailops.sendmail.plugins.module_utils._psl import public_suffix_list
 
 OPEN_RELAY = ('would make the server an open relay; '
               'set sendmail_allow_open_relay: true to accept')
@@ -54,18 +50,12 @@ _MAPPED_FORMS = ('::ffff:', '0:0:0:0:0:ffff:')
 _LOCAL_NAMES = frozenset(('localhost', 'localhost.localdomain'))
 
 
-@functools.lru_cache(maxsize=None)
-def _public_suffix_list():
-    """The list, read once per process (None without the package)."""
-    return None if PublicSuffixList is None else PublicSuffixList()
-
-
 def public_suffix_problem(name: str) -> str | None:
     """Why relaying for domain ``name`` (and everything under it) relays for everyone, or None."""
     name = name.lower().rstrip('.')
     if name in _LOCAL_NAMES or not name:
         return None
-    psl = _public_suffix_list()
+    psl = public_suffix_list()
     if psl is None:
         return ('needs the Python package publicsuffixlist on the controller to judge whether relaying '
                 'for this domain relays for everyone (pip install publicsuffixlist)')
