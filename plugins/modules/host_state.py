@@ -42,6 +42,15 @@ options:
   pidfile:
     description: A daemon's pid file; RV(running) tells whether its first line names a live (not zombie) process.
     type: path
+  read_at_start:
+    description:
+      - Files the daemon of O(pidfile) reads only when it starts (for sendmail, C(sendmail.cf) and its class
+        files). Those changed after the running daemon started are returned under RV(newer_than_daemon): a run
+        cut off after it rebuilt one of them, before the restart, leaves that restart owed, and the next run
+        sees it here.
+    type: list
+    elements: path
+    default: []
   listening:
     description: Return the listening TCP sockets (C(ss -ltnpH)) under RV(listening).
     type: bool
@@ -135,6 +144,14 @@ running:
   returned: always
   type: bool
   sample: true
+newer_than_daemon:
+  description:
+    - The files of O(read_at_start) changed after the daemon of O(pidfile) started (a second's margin for
+      the clocks' resolution); empty when the daemon does not run.
+  returned: always
+  type: list
+  elements: str
+  sample: [/etc/mail/sendmail.cf]
 tls_problem:
   description:
     - Why the files of O(tls) would not make STARTTLS work (naming the file), or null - a file missing, a key that
@@ -155,6 +172,7 @@ import hashlib
 import os
 import pwd
 import stat
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.mailops.sendmail.plugins.module_utils._tls import check_files
@@ -232,19 +250,45 @@ def path_safety(path):
     return dict(problem=None, missing_dirs=missing)
 
 
-def pid_running(pidfile):
-    """True when the first line of pidfile names a live, non-zombie process."""
+def _pid_stat(pidfile):
+    """The fields of /proc/PID/stat after the command name (state first) for the pid file's process, or None."""
     try:
         with open(pidfile) as handle:
             pid = int(handle.readline().strip())
-    except (OSError, ValueError):
-        return False
-    try:
         with open('/proc/%d/stat' % pid) as handle:
             fields = handle.read()
-    except OSError:
-        return False
-    return fields[fields.rfind(')') + 2:].split(' ', 1)[0] not in ('Z', 'X')
+    except (OSError, ValueError):
+        return None
+    return fields[fields.rfind(')') + 2:].split()
+
+
+def pid_running(pidfile):
+    """True when the first line of pidfile names a live, non-zombie process."""
+    fields = _pid_stat(pidfile)
+    return fields is not None and fields[0] not in ('Z', 'X')
+
+
+def newer_than_daemon(pidfile, paths, margin=1.0):
+    """The paths changed after the live process of pidfile started (see RV(newer_than_daemon))."""
+    fields = _pid_stat(pidfile) if paths else None
+    if fields is None or fields[0] in ('Z', 'X'):
+        return []
+    try:
+        with open('/proc/uptime') as handle:
+            uptime = float(handle.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return []
+    # starttime (field 22 of stat, the 20th after the name) counts clock ticks since boot, as /proc/uptime
+    # counts seconds: both from the same clock, so the start time is exact to a tick, whatever the wall clock.
+    started = time.time() - uptime + int(fields[19]) / float(os.sysconf('SC_CLK_TCK'))
+    newer = []
+    for path in paths:
+        try:
+            if os.stat(path).st_mtime > started + margin:
+                newer.append(path)
+        except OSError:
+            continue
+    return newer
 
 
 def missing_packages(module, names):
@@ -309,6 +353,7 @@ def main():
             return_content=dict(type='bool', default=False),
             packages=dict(type='list', elements='str', default=[]),
             pidfile=dict(type='path'),
+            read_at_start=dict(type='list', elements='path', default=[]),
             listening=dict(type='bool', default=False),
             safe_paths=dict(type='list', elements='path', default=[]),
             fail_unsafe=dict(type='bool', default=False),
@@ -318,7 +363,7 @@ def main():
     )
     params = module.params
     result = dict(changed=False, files={}, packages_missing=[], running=None, listening=[],
-                  path_safety={}, tls_problem=None)
+                  path_safety={}, tls_problem=None, newer_than_daemon=[])
     for path in params['paths']:
         try:
             result['files'][path] = file_state(path, params['return_content'])
@@ -330,6 +375,7 @@ def main():
     result['packages_missing'] = missing_packages(module, params['packages'])
     if params['pidfile']:
         result['running'] = pid_running(params['pidfile'])
+        result['newer_than_daemon'] = newer_than_daemon(params['pidfile'], params['read_at_start'])
     if params['listening']:
         ss = module.get_bin_path('ss')
         if ss:

@@ -102,6 +102,31 @@ def test_sendmail_that_does_not_come_back_is_rolled_back(live, tmp_path):
     assert live.rcpt_codes("outsider", "mx1", "sales@example.test") == [250]
 
 
+def test_restart_owed_by_a_cut_off_run_is_made_by_the_next(live, tmp_path):
+    """A run cut off between the rebuild of sendmail.cf and the restart leaves the new cf on disk and the
+    old daemon running (made here by a run with sendmail_service_enabled false, which rebuilds and does not
+    restart). The next run sees a daemon older than its cf and restarts it; the run after that changes
+    nothing."""
+    pid = live.daemon_pid()
+    listen = {"sendmail_listen": [{"name": "MTA-v4", "port": 25, "addr": "0.0.0.0"},
+                                  {"name": "ALT", "port": 2526, "addr": live.ip("mx1")}]}
+    listening = "ss -ltnH 'sport = :2526'"
+    try:
+        res = live.converge(extra=dict(listen, sendmail_service_enabled=False), check=False, tmp_path=tmp_path)
+        assert res.returncode == 0, res.stdout[-3000:]
+        assert "Name=ALT" in live.sh("mx1", "grep '^O DaemonPortOptions' /etc/mail/sendmail.cf").stdout
+        assert live.daemon_pid() == pid and live.sh("mx1", listening).stdout == "", "no restart owed yet"
+        res = live.converge(extra=listen, check=False, tmp_path=tmp_path)
+        assert res.returncode == 0, res.stdout[-3000:]
+        assert live.daemon_pid() != pid and live.sh("mx1", listening).stdout != ""
+        res = live.converge(extra=listen, check=False, tmp_path=tmp_path)
+        assert re.search(r"mx1\s*: ok=\d+\s+changed=0 ", res.stdout), res.stdout[-3000:]
+    finally:
+        res = live.converge(check=False)
+        assert res.returncode == 0, res.stdout[-3000:]
+    assert live.sh("mx1", listening).stdout == ""
+
+
 def test_check_diff_shows_changes_and_changes_nothing(live, tmp_path):
     before = live.hashes()
     pid = live.daemon_pid()

@@ -4,6 +4,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
 import json
 from pathlib import Path
 
@@ -185,3 +186,28 @@ def test_module_fails_on_unsafe_paths_only_when_asked(tmp_path):
     assert safe not in result['msg']
     assert result['files'][str(tmp_path / 'aliases')]['exists'] is True
     assert not _run_module({'safe_paths': [safe], 'fail_unsafe': True}).get('failed')
+
+
+def test_files_changed_after_the_daemon_started_are_named(tmp_path):
+    """newer_than_daemon: a file written after the process of the pid file started is named, an older
+    one is not; nothing without a live process."""
+    old, new = tmp_path / 'old.cf', tmp_path / 'new.cf'
+    old.write_text('old\n')
+    started = time.time()
+    daemon = subprocess.Popen(['sleep', '30'])
+    try:
+        pidfile = tmp_path / 'daemon.pid'
+        pidfile.write_text('%d\n' % daemon.pid)
+        os.utime(old, (started - 5, started - 5))
+        new.write_text('new\n')
+        os.utime(new, (started + 3, started + 3))
+        result = _run_module({'pidfile': str(pidfile), 'read_at_start': [str(old), str(new), str(tmp_path / 'gone')]})
+        assert result['running'] is True
+        assert result['newer_than_daemon'] == [str(new)]
+        # within the second's margin of the start: not newer (the clocks' resolution)
+        os.utime(new, (started + 0.5, started + 0.5))
+        assert _run_module({'pidfile': str(pidfile), 'read_at_start': [str(new)]})['newer_than_daemon'] == []
+    finally:
+        daemon.kill()
+        daemon.wait()
+    assert _run_module({'pidfile': str(pidfile), 'read_at_start': [str(new)]})['newer_than_daemon'] == []
