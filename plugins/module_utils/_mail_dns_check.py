@@ -181,4 +181,4 @@ def run(params):
     msg = table[0]
     if failures:
         msg += ': ' + '; '.join(failures)
-    return dict(changed=False, msg=msg, summary=summary, table=table, failures=failures, results=results), bool(failures)
+    return dict(changed=False, msg=msg, summary=summary, table=table, failures=failures, check_results=results), bool(failures)

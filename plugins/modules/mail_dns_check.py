@@ -262,7 +262,7 @@ table:
     - "DNS of mail.example.org (198.51.100.10): 1 passed, 0 failed, 6 skipped"
     - "check  item             result  reason"
     - "A      mail.example.org pass    mail.example.org A: 198.51.100.10 as expected"
-results:
+check_results:
   description:
     - Each check's own result by its option name (V(a), V(mx), V(ptr), V(spf), V(dkim), V(dmarc), V(dnsbl)), as
       its module returns it (C(checks), C(failures), C(msg)) with C(failed), or C(skipped=true) and C(msg), the

@@ -25,7 +25,7 @@ def _by_suffix(results, suffix):
 
 def _check(results, check):
     """One check's own result inside the one call (what its single module returns)."""
-    return _by_suffix(results, CHECK_TASK)['results'][check]
+    return _by_suffix(results, CHECK_TASK)['check_results'][check]
 
 
 @pytest.fixture(scope='session')
@@ -202,7 +202,7 @@ def test_role_switched_off_and_empty_checks_are_skipped_with_the_reason(role_run
         'no mail domains (sendmail_*local_host_names)', 'dns_check_ptr is false', 'dns_check_spf is false',
         'no dns_check_dkim_keys', 'no mail domains', 'no dns_check_dnsbl_zones']
     for task in ('spf', 'dkim', 'dmarc', 'dnsbl'):
-        assert _by_suffix(task_results(output, 'mx3'), CHECK_TASK)['results'][task]['skipped'] is True
+        assert _by_suffix(task_results(output, 'mx3'), CHECK_TASK)['check_results'][task]['skipped'] is True
 
 
 def test_role_summary_names_every_failure_and_is_written_as_json(role_run, nsd):
