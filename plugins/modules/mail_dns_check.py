@@ -154,7 +154,7 @@ options:
   summary_path:
     description:
       - Write RV(summary) as JSON to this file on the controller (also when the checks run on a target);
-        not written in check mode, nor when the file already holds the same summary (RV(changed) says whether it
+        not written in check mode, nor when the file already holds the same summary (C(changed) says whether it
         was written).
     type: path
 notes:
@@ -246,7 +246,7 @@ summary:
       description: How many checks were skipped.
       type: int
     checks:
-      description: The rows, C({check, item, result, reason}); RV(summary.checks[].result) is V(pass), V(fail) or
+      description: The rows, C({check, item, result, reason}); C(result) is V(pass), V(fail) or
         V(skipped), and a skipped check's reason says why.
       type: list
       elements: dict
