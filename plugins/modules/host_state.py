@@ -340,10 +340,13 @@ def main():
         else:
             result['listening'] = None
     unsafe = [state['problem'] for state in result['path_safety'].values() if state['problem']]
+    refused = []
+    if unsafe:
+        refused.append('\n  '.join(['Unsafe places to write:'] + unsafe))
     if result['tls_problem']:
-        unsafe.append('STARTTLS files (sendmail_tls_*_file): ' + result['tls_problem'])
-    if params['fail_unsafe'] and unsafe:
-        module.fail_json(msg='\n  '.join(['Unsafe places to write (nothing has been changed):'] + unsafe), **result)
+        refused.append('STARTTLS files sendmail could not use (sendmail_tls_*_file): ' + result['tls_problem'])
+    if params['fail_unsafe'] and refused:
+        module.fail_json(msg='\n'.join(refused) + '\nNothing has been changed.', **result)
     module.exit_json(**result)
 
 

@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Every documented example that can run on the controller runs, and does what it documents.
 
-- The EXAMPLES of the filters sendmail_policy and fqdn_errors and of the sendmail_policy action
+- The EXAMPLES of the filters sendmail_policy, fqdn_errors and platform_error and of the sendmail_policy action
   run as written through ansible-playbook on localhost. The one change: the action example's last
   task writes the access map into a temporary directory instead of /etc/mail (the examples that
   need a sendmail host run on a lab host: tests/integration/lab/test_examples.py).
@@ -103,6 +103,11 @@ EXPECTED = {
     'fqdn_errors EXAMPLES': [
         ("Check the host's identity before writing /etc/hosts", ok(msg=ALL_ASSERTIONS_PASSED)),
     ],
+    # On the Debian 12 machine the tests run on (README), a supported OS: the refusal is skipped.
+    'platform_error EXAMPLES': [
+        ('Read the facts the filter needs', ok(**{'ansible_facts.ansible_distribution': 'Debian'})),
+        ('Refuse an OS the collection does not support', skipped()),
+    ],
     'sendmail_policy EXAMPLES': [
         ('Merge and validate the policy of this host', ok(**{
             'policy.errors': [],
@@ -128,6 +133,7 @@ def _sources():
         'sendmail_policy filter EXAMPLES, with the input of its comment': (
             filter_examples('sendmail_policy'), _server_vars(comment_input)),
         'fqdn_errors EXAMPLES': (filter_examples('fqdn_errors'), {}),
+        'platform_error EXAMPLES': (filter_examples('platform_error'), {}),
         # The host of the README's inventory example (group_vars/mail_servers.yml + host_vars/mx1.yml).
         'sendmail_policy EXAMPLES': (module_examples('sendmail_policy'), _server_vars(
             layers['group_vars/mail_servers.yml'], layers['host_vars/mx1.yml'])),
@@ -202,7 +208,7 @@ def test_every_example_of_the_controller_sources_is_mapped():
     """The sources run here are every filter example that needs no sendmail host, and the action's."""
     assert set(_sources()) == set(EXPECTED)
     lab_only = {'sendmail_listen_check'}    # it reads a sendmail host: the lab test runs it
-    assert {p.stem for p in (ROOT / 'plugins' / 'filter').glob('*.yml')} == {'sendmail_policy', 'fqdn_errors'} | lab_only
+    assert {p.stem for p in (ROOT / 'plugins' / 'filter').glob('*.yml')} == {'sendmail_policy', 'fqdn_errors', 'platform_error'} | lab_only
 
 
 # -- README.md: the inventory example ---------------------------------------------------------------

@@ -22,6 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'support'))
 from platforms import (  # noqa: E402  pylint: disable=wrong-import-position
     PLATFORMS, PLAYBOOK, REPO, UNSUPPORTED, VARS, debian_keys, inventory, mc as _mc, render, run_playbook)
 
+from ansible_collections.mailops.sendmail.plugins.plugin_utils import _platforms  # noqa: E402
+
 SUPPORTED_TEXT = 'Debian 11, 12, 13; RedHat 8, 9, 10; Rocky 8, 9, 10; AlmaLinux 8, 9, 10; Fedora every release'
 
 # What differs by family, as the vars files must give it (the role's tasks and templates hold no OS condition).
@@ -145,10 +147,9 @@ def test_the_sendmail_role_refuses_an_unsupported_os_before_its_first_host_step(
     assert tasks[-1]['hosts']['ubuntu']['msg'].startswith('ubuntu runs Ubuntu 24.04, which mailops.sendmail does not')
 
 
-def test_the_platform_tables_agree_with_the_roles_meta_and_galaxy():
-    sendmail = yaml.safe_load((VARS / 'main.yml').read_text())['__sendmail_platforms']
-    fqdn = yaml.safe_load((REPO / 'roles' / 'fqdn' / 'vars' / 'main.yml').read_text())['__fqdn_platforms']
-    assert sendmail == fqdn
+def test_the_platform_table_agrees_with_the_roles_meta_and_galaxy():
+    sendmail = _platforms.PLATFORMS
+    assert _platforms.platforms_text() == SUPPORTED_TEXT
     galaxy_names = {'RedHat': 'EL', 'Rocky': 'EL', 'AlmaLinux': 'EL', 'Debian': 'Debian', 'Fedora': 'Fedora'}
     for role in ('sendmail', 'fqdn', 'dns_check'):
         meta = yaml.safe_load((REPO / 'roles' / role / 'meta' / 'main.yml').read_text())
@@ -158,3 +159,21 @@ def test_the_platform_tables_agree_with_the_roles_meta_and_galaxy():
     assert set(galaxy_names) == set(sendmail)
     tags = yaml.safe_load((REPO / 'galaxy.yml').read_text())['tags']
     assert {'debian', 'rhel', 'fedora'} <= set(tags)
+
+
+@pytest.mark.parametrize('facts, supported', [
+    ({'distribution': 'Debian', 'distribution_major_version': '11', 'distribution_version': '11.11'}, True),
+    ({'distribution': 'Debian', 'distribution_major_version': '10', 'distribution_version': '10.13'}, False),
+    ({'distribution': 'Fedora', 'distribution_major_version': 41, 'distribution_version': '41'}, True),
+    ({'distribution': 'Rocky', 'distribution_major_version': '7', 'distribution_version': '7.9'}, False),
+    ({'distribution': 'CentOS', 'distribution_major_version': '9', 'distribution_version': '9'}, False),
+    ({}, False),
+])
+def test_platform_error_names_the_host_its_os_and_the_supported_ones(facts, supported):
+    error = _platforms.platform_error(facts, 'mx7')
+    if supported:
+        assert error == ''
+    else:
+        assert error == ('mx7 runs %s %s, which mailops.sendmail does not support (it supports %s). Nothing has been '
+                         'changed.' % (facts.get('distribution', 'an OS without distribution facts'),
+                                       facts.get('distribution_version', ''), SUPPORTED_TEXT))

@@ -9,7 +9,7 @@ import yaml
 
 # NSD renames its processes ("nsd: main", "nsd: xfrd"); a survivor still on port
 # 53 makes the new server exit 1, so wait for both names to be gone.
-NSD = "'^(/usr/sbin/nsd|nsd: )'"
+NSD = "'^(/usr/sbin/)?nsd[: ]'"
 RESTART_NSD = (f"pkill -f {NSD} || true; for i in $(seq 100); do pgrep -f {NSD} >/dev/null "
                "|| break; sleep 0.1; done; /usr/sbin/nsd -c /etc/nsd/nsd.conf")
 DNSBL_ZONE = "/etc/nsd/dnsbl.example.test.zone"

@@ -330,6 +330,7 @@ def test_files_already_on_the_host_are_checked_in_the_first_read(live, tmp_path)
         res = converge(live, 'mx1', tmp_path, extra)
         assert res.returncode != 0
         assert f'{d}/mx1.key: the key may be read by others than its owner (mode 0640)' in res.stdout, res.stdout[-3000:]
+        assert 'STARTTLS files sendmail could not use' in res.stdout and 'Unsafe places to write' not in res.stdout
         res = converge(live, 'mx1', tmp_path, dict(extra, sendmail_tls_key_file=f'{d}/stray.key'))
         assert res.returncode != 0
         assert f'{d}/stray.key: the key does not belong to the certificate' in res.stdout, res.stdout[-3000:]

@@ -180,7 +180,8 @@ def test_module_fails_on_unsafe_paths_only_when_asked(tmp_path):
     assert not _run_module(args).get('failed')
     result = _run_module(dict(args, fail_unsafe=True))
     assert result['failed'] is True
-    assert result['msg'].startswith('Unsafe places to write (nothing has been changed):\n  %s: ' % unsafe)
+    assert result['msg'].startswith('Unsafe places to write:\n  %s: ' % unsafe)
+    assert result['msg'].endswith('\nNothing has been changed.')
     assert safe not in result['msg']
     assert result['files'][str(tmp_path / 'aliases')]['exists'] is True
     assert not _run_module({'safe_paths': [safe], 'fail_unsafe': True}).get('failed')
