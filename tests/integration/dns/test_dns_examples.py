@@ -25,7 +25,7 @@ from dnslab import REPO, TARGET_PYTHON, run_playbook
 
 NS = '127.0.0.1'
 AUTH_MODULES = ('spf_verify', 'dkim_verify', 'dmarc_verify', 'dnsbl_verify')
-DNS_MODULES = {'mailops.sendmail.' + m for m in ('a_verify', 'mx_verify', 'ptr_verify') + AUTH_MODULES}
+DNS_MODULES = {'mailops.sendmail.' + m for m in ('a_verify', 'mx_verify', 'ptr_verify', 'mail_dns_check') + AUTH_MODULES}
 GROUP = 'group/mailops.sendmail.dns'
 DOCS = REPO / 'docs' / 'dns.md'
 
@@ -77,6 +77,39 @@ AUTH_MESSAGES = {
 MULTI_ALL = ('multi.example.org MX: expected every MX host resolving to 198.51.100.10, found 10 mail.example.org '
              '(198.51.100.10); 20 mx.other.example (198.51.100.99)')
 PTR10 = '10.100.51.198.in-addr.arpa PTR: mail.example.org, which resolves back to 198.51.100.10'
+
+
+def _table(head, width, rows):
+    """A documented summary table: the head line, the column names, the rows (check, item, result, reason)."""
+    return [head] + ['%-6s %-*s %-7s %s' % (row[0], width, row[1], row[2], row[3])
+                     for row in [('check', 'item', 'result', 'reason')] + rows]
+
+
+V6_REV = '0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2'
+DMARC_ORG = 'example.org DMARC: policy quarantine, pct 100, rua mailto:dmarc@example.org (_dmarc.example.org)'
+MAIL_CHECK_TABLE = _table('DNS of mail.example.org (198.51.100.10, 2001:db8::10): 9 passed, 0 failed, 0 skipped', 74, [
+    ('A', 'mail.example.org', 'pass', 'mail.example.org A/AAAA: 198.51.100.10, 2001:db8::10 as expected'),
+    ('MX', 'example.org', 'pass', 'example.org MX: 10 mail.example.org (198.51.100.10, 2001:db8::10) as expected'),
+    ('PTR', '198.51.100.10', 'pass', PTR10),
+    ('PTR', '2001:db8::10', 'pass',
+     V6_REV + '.ip6.arpa PTR: mail.example.org, which resolves back to 2001:db8::10'),
+    ('SPF', 'example.org', 'pass', 'example.org SPF: 198.51.100.10 pass, 2001:db8::10 pass as expected ' + SPF_MX),
+    ('DKIM', 'brisbane._domainkey.example.org', 'pass',
+     'brisbane._domainkey.example.org DKIM: k=ed25519 key matches the given public key'),
+    ('DMARC', 'example.org', 'pass', DMARC_ORG),
+    ('DNSBL', '10.100.51.198.bl.example', 'pass', '198.51.100.10: not listed on bl.example (NXDOMAIN)'),
+    ('DNSBL', V6_REV + '.bl.example', 'pass', '2001:db8::10: not listed on bl.example (NXDOMAIN)')])
+DOCS_MAIL_CHECK_TABLE = _table('DNS of mail.example.org (198.51.100.10): 6 passed, 0 failed, 2 skipped', 24, [
+    ('A', 'mail.example.org', 'pass', 'mail.example.org A: 198.51.100.10 as expected'),
+    ('MX', 'example.org', 'pass', 'example.org MX: 10 mail.example.org (198.51.100.10) as expected'),
+    ('MX', 'multi.example.org', 'pass', 'multi.example.org MX: 10 mail.example.org (198.51.100.10) as expected; '
+                                        'other MX: 20 mx.other.example (198.51.100.99)'),
+    ('PTR', '-', 'skipped', 'the ISP publishes the reverse DNS'),
+    ('SPF', 'example.org', 'pass', 'example.org SPF: 198.51.100.10 pass as expected (mx matched in '
+                                   '"v=spf1 mx ip4:198.51.100.11 -all" at example.org)'),
+    ('DKIM', '-', 'skipped', 'dkim not given'),
+    ('DMARC', 'example.org', 'pass', DMARC_ORG),
+    ('DNSBL', '10.100.51.198.bl.example', 'pass', '198.51.100.10: not listed on bl.example (NXDOMAIN)')])
 
 
 def ok(msg):
@@ -149,6 +182,19 @@ EXPECTED = {
         ("A listed address fails with the list's reason", failed(DNSBL_12, {'12.100.51.198.bl.example': DNSBL_12})),
         ('Show the codes and reasons of each listing', debug('msg', [['spam source']])),
     ],
+    'mail_dns_check EXAMPLES': [
+        ('Every DNS check of the mail server in one call',
+         ok('DNS of mail.example.org (198.51.100.10, 2001:db8::10): 9 passed, 0 failed, 0 skipped')),
+        ('Show the summary table, a row per record checked', debug('msg', MAIL_CHECK_TABLE)),
+        ('A listed server fails naming the list, its code and its reason; reverse DNS is not checked',
+         failed('DNS of host-12.isp.example (198.51.100.12): 1 passed, 1 failed, 5 skipped: ' + DNSBL_12)),
+        ('Show the message of each failed check', debug('msg', [DNSBL_12])),
+    ],
+    'docs/dns.md mail_dns_check': [
+        ('Every DNS check of each mail server, one call per server',
+         ok('DNS of mail.example.org (198.51.100.10): 6 passed, 0 failed, 2 skipped')),
+        ('Show the summary table', debug('msg', DOCS_MAIL_CHECK_TABLE)),
+    ],
     'docs/dns.md examples': [
         ("The server's name resolves to its own address (IPv4 and IPv6)",
          ok('mail.example.org A/AAAA: 198.51.100.10, 2001:db8::10 as expected')),
@@ -173,7 +219,7 @@ EXPECTED_GROUP_PLAY = {
         'mx2': ok('11.100.51.198.in-addr.arpa PTR: mx2.example.org, which resolves back to 198.51.100.11')},
 }
 # The YAML blocks of docs/dns.md, in order: what each one is.
-DOCS_YAML_BLOCKS = ['group play', 'docs/dns.md examples', 'mx check']
+DOCS_YAML_BLOCKS = ['group play', 'docs/dns.md examples', 'mx check', 'docs/dns.md mail_dns_check']
 
 # Each example runs as a playbook of its own (side by side), on a host of its own (all on the
 # controller), so that one failing example does not stop the others.
@@ -245,7 +291,9 @@ def examples(examples_nsd, tmp_path_factory):
         'dkim_verify EXAMPLES': _module_examples('dkim_verify'),
         'dmarc_verify EXAMPLES': _module_examples('dmarc_verify'),
         'dnsbl_verify EXAMPLES': _module_examples('dnsbl_verify'),
+        'mail_dns_check EXAMPLES': _module_examples('mail_dns_check'),
         'docs/dns.md examples': yaml_blocks[1],
+        'docs/dns.md mail_dns_check': yaml_blocks[3],
     }
     plays = [{'name': name, 'hosts': SOURCE_HOSTS[name], 'gather_facts': False, 'tasks': _example_tasks(tasks, port)}
              for name, tasks in sources.items()]
@@ -294,6 +342,8 @@ def _check(result, expectation, where):
             assert result['failures'] == expectation[2], where
     else:
         assert result.get('failed') is not True, where
+        print('TABLE', where, repr(result[expectation[1]]))
+        print('TABLE', where, repr(result[expectation[1]]))
         assert result[expectation[1]] == expectation[2], where
 
 

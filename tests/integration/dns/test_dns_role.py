@@ -11,21 +11,21 @@ import pytest
 
 from dnslab import MAIL4, MAIL6, REPO, TARGET_PYTHON, run_playbook, task_results
 
-A_TASK = 'Check that the mail server name resolves to its address'
-MX_TASK = 'Check that the MX of every mail domain points at the server'
-PTR_TASK = 'Check forward-confirmed reverse DNS of the server address'
-ASSERT_TASK = 'Fail when a DNS check failed'
-SPF_TASK = 'Check that the SPF record of every mail domain lets the server send'
-DKIM_TASK = 'Check the DKIM key records'
-DMARC_TASK = 'Check that every mail domain publishes a DMARC policy'
-DNSBL_TASK = 'Check that the server\'s addresses are on no DNS blocklist'
-TABLE_TASK = 'Show the summary of the DNS checks'
+CHECK_TASK = 'Check the DNS of the mail server (A, MX, PTR, SPF, DKIM, DMARC, DNSBL)'
+SUMMARY_TASK = 'Keep the summary of the DNS checks'
+ASSERT_TASK = 'Show the summary of the DNS checks, failing when a check failed'
+TABLE_TASK = ASSERT_TASK
 
 
 def _by_suffix(results, suffix):
     found = [r for name, r in results.items() if name.endswith(suffix)]
     assert len(found) == 1, sorted(results)
     return found[0]
+
+
+def _check(results, check):
+    """One check's own result inside the one call (what its single module returns)."""
+    return _by_suffix(results, CHECK_TASK)['check_results'][check]
 
 
 @pytest.fixture(scope='session')
@@ -96,36 +96,47 @@ def role_run(nsd, tmp_path_factory):
 def test_role_passes_for_a_good_server(role_run):
     output, _proc, _tmp = role_run
     results = task_results(output, 'mx1')
-    a = _by_suffix(results, A_TASK)
+    call = _by_suffix(results, CHECK_TASK)
+    assert call['_ansible_delegated_vars']['ansible_host'] == 'localhost'  # dns_check_delegate: true (default)
+    assert call['failures'] == []
+    a = _check(results, 'a')
     assert a.get('failed') is not True, a['msg']
     assert a['addresses'] == [MAIL4]
-    assert a['_ansible_delegated_vars']['ansible_host'] == 'localhost'  # dns_check_delegate: true (default)
-    mx = _by_suffix(results, MX_TASK)
+    mx = _check(results, 'mx')
     # layers merged by name, absent entries skipped, in first-seen order
     assert [c['domain'] for c in mx['checks']] == ['good.dnstest.test', 'multi.dnstest.test', 'aliasdom.dnstest.test']
     assert mx.get('failed') is not True, mx['msg']
     assert mx['msg'] == 'all 3 domains verified'
-    ptr = _by_suffix(results, PTR_TASK)
+    ptr = _check(results, 'ptr')
     assert ptr.get('failed') is not True, ptr['msg']
     assert ptr['checks'][0]['confirmed'] == ['mail.dnstest.test']
     final = _by_suffix(results, ASSERT_TASK)
     assert final.get('failed') is not True
-    assert final['msg'] == 'DNS of mail.dnstest.test (198.51.100.10) verified'
+    assert final['msg'][0] == 'DNS of mail.dnstest.test (198.51.100.10): 13 passed, 0 failed, 0 skipped'
     assert output['stats']['mx1']['failures'] == 0
 
 
 def test_role_reports_every_failure_of_a_bad_server(role_run):
     output, _proc, _tmp = role_run
     results = task_results(output, 'mx2')
-    a = _by_suffix(results, A_TASK)
+    call = _by_suffix(results, CHECK_TASK)
+    assert call['_ansible_delegated_vars']['ansible_host'] == 'mx2'  # dns_check_delegate: false
+    assert call.get('failed') is not True  # the host fails at the summary, after it is shown
+    a = _check(results, 'a')
     assert a['failed'] is True
-    assert a['_ansible_delegated_vars']['ansible_host'] == 'mx2'  # dns_check_delegate: false
-    mx = _by_suffix(results, MX_TASK)
+    mx = _check(results, 'mx')
     assert sorted(mx['failures']) == ['nullmx.dnstest.test']
-    assert _by_suffix(results, PTR_TASK)['skipped'] is True
+    assert _check(results, 'ptr')['skipped'] is True
     final = _by_suffix(results, ASSERT_TASK)
     assert final['failed'] is True
-    assert final['msg'] == [
+    # the summary table, then each failed check's message (as its single module fails with)
+    assert final['msg'][0] == 'DNS of two.dnstest.test (198.51.100.10): 4 passed, 3 failed, 3 skipped'
+    assert [line.split()[:3] for line in final['msg'][2:]] == [
+        ['A', 'two.dnstest.test', 'fail'], ['MX', 'good.dnstest.test', 'pass'], ['MX', 'nullmx.dnstest.test', 'fail'],
+        ['PTR', '-', 'skipped'], ['SPF', 'good.dnstest.test', 'pass'], ['SPF', 'nullmx.dnstest.test', 'fail'],
+        ['DKIM', '-', 'skipped'], ['DMARC', 'good.dnstest.test', 'pass'], ['DMARC', 'nullmx.dnstest.test', 'pass'],
+        ['DNSBL', '-', 'skipped']]
+    assert call['failures'] == [
         'two.dnstest.test A: expected 198.51.100.10, found 198.51.100.10, 198.51.100.99 (unexpected: 198.51.100.99)',
         'nullmx.dnstest.test MX: expected an MX host resolving to 198.51.100.10, found a null MX '
         '(RFC 7505, "0 ."): the domain accepts no mail',
@@ -138,8 +149,8 @@ def test_role_reports_every_failure_of_a_bad_server(role_run):
 def test_role_without_domains_skips_the_mx_check(role_run):
     output, proc, _tmp = role_run
     results = task_results(output, 'mx3')
-    assert _by_suffix(results, MX_TASK)['skipped'] is True
-    a = _by_suffix(results, A_TASK)
+    assert _check(results, 'mx')['skipped'] is True
+    a = _check(results, 'a')
     assert a.get('failed') is not True, a['msg']
     assert a['msg'] == 'mail4.dnstest.test A: 198.51.100.10 as expected'
     assert output['stats']['mx3']['failures'] == 0
@@ -149,7 +160,7 @@ def test_role_without_domains_skips_the_mx_check(role_run):
 def test_role_a_match_subset_accepts_a_name_with_some_of_the_addresses(role_run):
     output, _proc, _tmp = role_run
     results = task_results(output, 'mx4')
-    a = _by_suffix(results, A_TASK)
+    a = _check(results, 'a')
     assert a.get('failed') is not True, a['msg']
     assert a['msg'] == ('mail4.dnstest.test A: 198.51.100.10 as expected '
                         '(one or more of 198.51.100.10, 198.51.100.11)')
@@ -158,7 +169,7 @@ def test_role_a_match_subset_accepts_a_name_with_some_of_the_addresses(role_run)
 
 
 def _summary(results):
-    return [(r['check'], r['item'], r['result']) for r in _by_suffix(results, 'Keep the summary of the DNS checks')[
+    return [(r['check'], r['item'], r['result']) for r in _by_suffix(results, SUMMARY_TASK)[
         'ansible_facts']['dns_check_summary']['checks']]
 
 
@@ -181,7 +192,6 @@ def test_role_summary_of_a_good_server_is_all_green(role_run, nsd):
     assert table[2] == ('A      mail.dnstest.test           pass    mail.dnstest.test A: 198.51.100.10 as expected')
     assert table[10] == ('DKIM   sel1._domainkey.auth.test   pass    sel1._domainkey.auth.test DKIM: k=rsa 2048-bit key '
                          'matches the public half of %s' % nsd.keys['rsa_path'])
-    assert _by_suffix(results, DKIM_TASK)['_ansible_delegated_vars']['ansible_host'] == 'localhost'
 
 
 def test_role_switched_off_and_empty_checks_are_skipped_with_the_reason(role_run):
@@ -191,14 +201,14 @@ def test_role_switched_off_and_empty_checks_are_skipped_with_the_reason(role_run
     assert [line.split(None, 3)[3] for line in table[3:]] == [
         'no mail domains (sendmail_*local_host_names)', 'dns_check_ptr is false', 'dns_check_spf is false',
         'no dns_check_dkim_keys', 'no mail domains', 'no dns_check_dnsbl_zones']
-    for task in (SPF_TASK, DKIM_TASK, DMARC_TASK, DNSBL_TASK):
-        assert _by_suffix(task_results(output, 'mx3'), task)['skipped'] is True
+    for task in ('spf', 'dkim', 'dmarc', 'dnsbl'):
+        assert _by_suffix(task_results(output, 'mx3'), CHECK_TASK)['check_results'][task]['skipped'] is True
 
 
 def test_role_summary_names_every_failure_and_is_written_as_json(role_run, nsd):
     output, _proc, tmp = role_run
     results = task_results(output, 'mx5')
-    summary = _by_suffix(results, 'Keep the summary of the DNS checks')['ansible_facts']['dns_check_summary']
+    summary = _by_suffix(results, SUMMARY_TASK)['ansible_facts']['dns_check_summary']
     assert [(r['check'], r['item'], r['result']) for r in summary['checks']] == [
         ('A', 'mail.auth.test', 'pass'),
         ('MX', 'spf-mx.auth.test', 'pass'), ('MX', 'strict.auth.test', 'pass'),
@@ -225,5 +235,6 @@ def test_role_summary_names_every_failure_and_is_written_as_json(role_run, nsd):
     assert written == summary
     assert not (tmp / 'summary-mx1.json').exists()
     final = _by_suffix(results, ASSERT_TASK)
-    assert final['failed'] is True and len(final['msg']) == 4  # SPF, DKIM, DMARC, DNSBL: one message each
+    assert final['failed'] is True and final['msg'] == _by_suffix(results, CHECK_TASK)['table']
+    assert len(_by_suffix(results, CHECK_TASK)['failures']) == 4  # SPF, DKIM, DMARC, DNSBL: one message each
     assert output['stats']['mx5']['failures'] == 1
