@@ -76,6 +76,10 @@ class PolicyAction(ActionBase):
         del tmp
         _valid, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         data = dict(args['settings'])
+        # The SMTP AUTH users with their passwords: read here, like the PEMs, so that no password is an
+        # argument of a task; build_policy checks them and returns names and states only.
+        if isinstance(data.get('auth'), Mapping) and 'sendmail_auth_users' in task_vars:
+            data['auth'] = dict(data['auth'], users=self._resolve(task_vars['sendmail_auth_users']))
         for key in LAYERED_KEYS:
             var = 'sendmail_' + key
             if var in task_vars:
