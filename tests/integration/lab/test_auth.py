@@ -2,16 +2,20 @@
 CA's certificate) and SASL users from the inventory, spoken to over real SMTP from the controller (smtplib).
 
 The right password may relay to a foreign domain (RCPT accepted, QUIT before DATA: nothing is delivered); a
-wrong one gets 535; AUTH is not offered before STARTTLS; 587 takes no mail without AUTH; port 25 still refuses
+wrong one gets 535; AUTH is not offered before STARTTLS; 587 takes no mail without AUTH (450); port 25 still refuses
 relaying for the unauthenticated; a changed password and a removed user take effect; the passwords never show
 in -vvv --check --diff output; a second run changes nothing; AUTH without STARTTLS is refused before any change.
+client1 authenticates to mx1 as its smart host on 587: its mail arrives; with a wrong password it stays queued
+(no bounce) and goes out once the password is fixed and the role re-run.
 """
 
 from __future__ import annotations
 
+import base64
 import re
 import smtplib
 import ssl
+import time
 import uuid
 from pathlib import Path
 
@@ -26,8 +30,8 @@ def password() -> str:
     return 'pw-' + uuid.uuid4().hex
 
 
-def converge(live, tmp_path, extra=None, *args):
-    cmd = ['--limit', 'mx1']
+def converge(live, tmp_path, extra=None, *args, host='mx1'):
+    cmd = ['--limit', host]
     if extra is not None:
         path = tmp_path / f'extra-{live.token("vars")}.yml'
         path.write_text(yaml.safe_dump(extra))
@@ -120,9 +124,14 @@ def test_unauthenticated_clients_cannot_relay_on_25_nor_submit_on_587(live, auth
     assert (auth, mail, rcpt) == (None, 250, 550)
     _auth, mail, rcpt = try_relay(live, 25, tls=False)
     assert (mail, rcpt) == (250, 550)
-    # M=a: the MSA takes no mail at all before AUTH.
-    _auth, mail, _rcpt = try_relay(live, 587)
-    assert mail == 530, mail
+    # The MSA takes no mail before AUTH: a temporary 450 for every recipient (a sendmail client whose password
+    # was refused keeps its mail queued), also for mx1's own domain.
+    assert try_relay(live, 587) == (None, 250, 450)
+    smtp = session(live, 587)
+    try:
+        assert smtp.mail(SENDER)[0] == 250 and smtp.rcpt('admin@example.test')[0] == 450
+    finally:
+        smtp.quit()
     # An untrusted lab host, as the role's own relay probe sees it.
     assert live.rcpt_codes('outsider', 'mx1', FOREIGN) == [550]
 
@@ -195,3 +204,58 @@ def test_bad_auth_settings_are_refused_before_any_change(live, auth_lab, tmp_pat
     assert secret not in out
     assert live.hashes() == before
     assert live.sh('mx1', 'sha256sum /etc/sasldb2 /etc/sasl2/Sendmail.conf').stdout == sasl
+
+
+# -- a client authenticating to its smart host ------------------------------------------------------------------
+
+def client_vars(secret):
+    return {'sendmail_smart_host_port': 587, 'sendmail_smart_host_auth_user': 'alice',
+            'sendmail_smart_host_auth_password': secret}
+
+
+def queued(live, host='client1') -> str:
+    return live.sh(host, 'mailq', check=False).stdout
+
+
+def test_a_client_authenticates_to_its_smart_host_and_a_wrong_password_keeps_its_mail_queued(live, auth_lab, tmp_path):
+    right, wrong = auth_lab['users']['alice'], password()
+    secrets = [right, wrong] + [base64.b64encode(p.encode()).decode() for p in (right, wrong)]
+    try:
+        check = converge(live, tmp_path, client_vars(right), '--check', '--diff', '-vvv', host='client1')
+        assert check.returncode == 0, check.stdout[-3000:]
+        run = converge(live, tmp_path, client_vars(right), '--diff', host='client1')
+        assert run.returncode == 0, run.stdout[-3000:]
+        for res in (check, run):
+            out = res.stdout + res.stderr
+            assert not any(secret in out for secret in secrets), 'a password in the output'
+        assert live.sh('client1', 'stat -c "%U %a" /etc/mail/access').stdout.strip() == 'root 600'
+        again = converge(live, tmp_path, client_vars(right), host='client1')
+        assert again.returncode == 0 and changed(again, 'client1') == 0, again.stdout[-3000:]
+        mark = int(live.sh('mx1', 'stat -c %s /var/log/mail.log').stdout.strip())
+        token = live.token('auth')
+        live.submit('client1', 'admin@example.test', token)
+        assert live.wait_mailbox('mx1', 'admin', token, flush='client1') == 1
+        log = live.sh('mx1', f'tail -c +{mark + 1} /var/log/mail.log').stdout
+        assert re.search(r'AUTH=server, relay=client1\.example\.test.*authid=alice', log), log[-2000:]
+        assert re.search(r'daemon=MSA', log), log[-2000:]
+
+        res = converge(live, tmp_path, client_vars(wrong), host='client1')
+        assert res.returncode == 0, res.stdout[-3000:]
+        token = live.token('auth')
+        live.submit('client1', 'admin@example.test', token)
+        for _ in range(3):
+            live.sh('client1', '/usr/sbin/sendmail -q', check=False)
+            time.sleep(2)
+        assert live.mailbox_count('mx1', 'admin', token) == 0
+        queue = queued(live)
+        assert 'Total requests: 1' in queue and 'MAILER-DAEMON' not in queue, queue   # queued, no bounce
+        assert 'AUTH' in queue or 'Authentication' in queue or 'Deferred' in queue, queue
+
+        res = converge(live, tmp_path, client_vars(right), host='client1')
+        assert res.returncode == 0, res.stdout[-3000:]
+        assert live.wait_mailbox('mx1', 'admin', token, flush='client1') == 1
+        assert 'Total requests: 0' in queued(live) or 'queue is empty' in queued(live)
+    finally:
+        res = converge(live, tmp_path, host='client1')
+        assert res.returncode == 0, res.stdout[-3000:]
+        live.sh('client1', '/usr/sbin/sendmail -q', check=False)

@@ -35,7 +35,8 @@ def test_auth_gives_the_defines_the_msa_and_the_users_without_passwords():
     assert auth['files'] == [{'path': '/etc/sasl2/Sendmail.conf', 'mode': '0644'}]
     assert auth['users'] == [{'name': 'alice', 'state': 'present'}, {'name': 'bob', 'state': 'absent'}]
     assert SECRET not in repr(result)
-    assert result['listen'][-1]['options'] == 'Family=inet, Name=MSA, Port=587, Addr=0.0.0.0, M=Ea'
+    assert result['listen'][-1]['options'] == 'Family=inet, Name=MSA, Port=587, Addr=0.0.0.0, M=E'
+    assert auth['msa'] == 'MSA'
 
 
 def test_a_587_listen_entry_of_the_inventory_is_kept_instead_of_the_msa():
@@ -43,6 +44,7 @@ def test_a_587_listen_entry_of_the_inventory_is_kept_instead_of_the_msa():
     result = run({}, listen=listen)
     assert result['errors'] == []
     assert [entry['addr'] for entry in result['listen'] if entry['port'] == 587] == ['192.0.2.25']
+    assert result['auth']['msa'] == ''
 
 
 def test_submission_off_adds_no_listener():
@@ -66,6 +68,7 @@ def test_auth_off_changes_nothing_and_may_still_remove_users():
     ({'realm': "x.example`'"}, {}, 'sendmail_auth_realm ('),
     ({'enabled': 'yes'}, {}, "sendmail_auth: must be true or false, got 'yes'"),
     ({'submission': 'yes'}, {}, 'sendmail_auth_submission: must be true or false'),
+    ({}, {'mc_extra_lines': ['LOCAL_RULESETS', 'SLocal_check_rcpt']}, 'sendmail_mc_extra_lines: a Local_check_rcpt'),
     ({}, {'defines': {'confAUTH_OPTIONS': 'A'}}, 'sendmail_defines: confAUTH_OPTIONS are set by the sendmail_auth_*'),
     ({'users': 'alice'}, {}, 'sendmail_auth_users: must be a list'),
     ({'users': ['alice']}, {}, 'sendmail_auth_users[0]: must be a mapping'),
