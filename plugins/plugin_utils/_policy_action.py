@@ -76,6 +76,13 @@ class PolicyAction(ActionBase):
         del tmp
         _valid, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         data = dict(args['settings'])
+        # The SMTP AUTH users with their passwords: read here, like the PEMs, so that no password is an
+        # argument of a task; build_policy checks them and returns names and states only.
+        if isinstance(data.get('auth'), Mapping) and 'sendmail_auth_users' in task_vars:
+            data['auth'] = dict(data['auth'], users=self._resolve(task_vars['sendmail_auth_users']))
+        if isinstance(data.get('smart_host_auth'), Mapping) and 'sendmail_smart_host_auth_password' in task_vars:
+            data['smart_host_auth'] = dict(data['smart_host_auth'],
+                                           password=self._resolve(task_vars['sendmail_smart_host_auth_password']))
         for key in LAYERED_KEYS:
             var = 'sendmail_' + key
             if var in task_vars:

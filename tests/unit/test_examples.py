@@ -232,6 +232,19 @@ def _role_policy(*layers):
         'masquerade_as', 'masquerade_domains', 'exposed_users', 'masquerade_envelope', 'allmasquerade',
         'masquerade_entire_domain', 'limited_masquerade', 'generics_domains', 'generics_entire_domain'))
     data.update((key, host['sendmail_' + key]) for key in LAYERED_KEYS if 'sendmail_' + key in host)
+    # STARTTLS, SMTP AUTH and the smart host's credentials (vars/main.yml: tls, auth, smart_host_auth; the users and
+    # the password as the policy action adds them)
+    data['tls'] = {part: bool(host['sendmail_tls_' + part]) for part in ('cert', 'key', 'ca')}
+    data['tls'].update((key, host['sendmail_tls_' + key]) for key in (
+        'cert_file', 'key_file', 'ca_file', 'ca_dir', 'client_cert', 'server_ssl_options', 'client_ssl_options',
+        'cipher_list'))
+    data['auth'] = {'enabled': host['sendmail_auth'], 'mechanisms': host['sendmail_auth_mechanisms'],
+                    'submission': host['sendmail_auth_submission'], 'realm': host['sendmail_auth_realm'] or 'mx1.example.com',
+                    'conf_file': '/etc/sasl2/Sendmail.conf', 'users': host['sendmail_auth_users']}
+    data['smart_host_auth'] = {'user': host['sendmail_smart_host_auth_user'],
+                               'password': host['sendmail_smart_host_auth_password'],
+                               'mechanisms': host['sendmail_smart_host_auth_mechanisms'],
+                               'port': host['sendmail_smart_host_port']}
     return build_policy(data)
 
 
@@ -273,6 +286,11 @@ def _expect_mx1(policy):
     assert [(d['zone'], d['message']) for d in policy['dnsbl']] == [
         ('bl.example.net', '550 5.7.1 Rejected: $&{client_addr} is listed')]
     assert policy_texts(policy)['access_text'] == README_ACCESS_TEXT
+    # STARTTLS + SMTP AUTH: AUTH after STARTTLS only, the MSA on 587, the fleet's user (its password never returned)
+    assert policy['auth']['enabled'] and policy['auth']['users'] == [{'name': 'fleet', 'state': 'present'}]
+    assert {'name': 'confAUTH_OPTIONS', 'value': 'A p'} in policy['auth']['defines']
+    assert policy['listen'][-1]['options'] == 'Family=inet, Name=MSA, Port=587, Addr=0.0.0.0, M=E'
+    assert 'vault_smtp_fleet_password' not in repr(policy)
 
 
 def _expect_mail_clients(policy):
@@ -287,6 +305,11 @@ def _expect_mail_clients(policy):
                                     'generics_domains': ['example.com'],
                                     'features': ['masquerade_envelope', 'generics_entire_domain']}
     assert policy_texts(policy)['genericstable_text'] == 'bob\trobert.smith@example.com\n'
+    # submission to the smart host on 587 with the fleet's user: an AuthInfo entry (a secret: the map is kept out of
+    # the output), the password as base64 (here the vault reference the role templates at run time)
+    assert policy['auth']['relay_defines'] == [{'name': 'RELAY_MAILER_ARGS', 'value': 'TCP $h 587'}]
+    assert _access(policy)['AuthInfo:mx1.example.com'] == '"U:fleet" "I:fleet" "P=e3sgdmF1bHRfc210cF9mbGVldF9wYXNzd29yZCB9fQ==" "M:PLAIN LOGIN"'
+    assert policy['secrets'] is True and policy['auth']['client'] is True
 
 
 # {README file name: (the layers merged for it, in order, its documented effect)}

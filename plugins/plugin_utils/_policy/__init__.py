@@ -22,6 +22,7 @@ One module per concern:
 ``_fqdn``     the fqdn role's check
 ``_texts``    the large maps as ready text for the templates
 ``_tls``      the STARTTLS files and options (sendmail_tls_*)
+``_auth``     SMTP AUTH, its users and the submission listener (sendmail_auth_*)
 
 Every problem becomes one line of ``errors`` that names the variable, the
 entry and the reason; all of them are collected, none stops the run.
@@ -33,6 +34,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._access import access_cross_errors, looks_like_authinfo
+from ._auth import auth_settings, smart_host_auth
 from ._fqdn import fqdn_errors
 from ._grammar import _kind
 from ._layers import _MAP_SPECS, LAYERED_KEYS, _merge_map
@@ -82,8 +84,21 @@ def build_policy(data: Mapping | None) -> dict:
     result['defines'] = _defines(data.get('defines'), errors)
     # STARTTLS (sendmail_tls_*): its own defines and files, apart from sendmail_defines.
     result['tls'] = tls_settings(data.get('tls'), result['defines'], errors)
+    # SMTP AUTH (sendmail_auth_*): needs the STARTTLS above; adds the MSA listener on 587.
+    result['auth'] = auth_settings(data.get('auth'), mode, result['tls'], result['listen'], result['defines'], errors)
+    # An authenticated smart host (sendmail_smart_host_auth_*): its AuthInfo entry joins the access map (a secret).
+    relay_auth = smart_host_auth(data.get('smart_host_auth'), result['smart_host'], result['tls'], result['access'],
+                                 result['defines'], errors)
+    result['access'] += relay_auth['access']
+    result['secrets'] = result['secrets'] or bool(relay_auth['access'])
+    result['auth']['relay_defines'] = relay_auth['defines']
+    result['auth']['client'] = bool(relay_auth['access'])
     result['mc_extra_lines'] = _mc_extra_lines(data.get('mc_extra_lines'), opts.allow_open_relay, errors)
     result['listen'] += raw_daemons(result['mc_extra_lines'])
+    if result['auth']['msa'] and any('Local_check_rcpt' in line for line in result['mc_extra_lines']):
+        errors.append('sendmail_mc_extra_lines: a Local_check_rcpt ruleset of its own clashes with the one the role '
+                      'writes for its MSA (sendmail_auth_submission); set sendmail_auth_submission: false and list '
+                      'the 587 listener in sendmail_listen')
     errors.extend(mailertable_cross_errors(result['mailertable'], result['mc_extra_lines'], result['local_host_names']))
     result['mailertable'] = [{'domain': e['domain'], 'route': e['route']} for e in result['mailertable']]
     # Masquerading and genericstable: mc settings of their own and the map's class G cross check.
