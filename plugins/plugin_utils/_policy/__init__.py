@@ -22,6 +22,7 @@ One module per concern:
 ``_fqdn``     the fqdn role's check
 ``_texts``    the large maps as ready text for the templates
 ``_tls``      the STARTTLS files and options (sendmail_tls_*)
+``_milters``  the mail filters (sendmail_milters, sendmail_input_mail_filters)
 
 Every problem becomes one line of ``errors`` that names the variable, the
 entry and the reason; all of them are collected, none stops the run.
@@ -38,6 +39,7 @@ from ._grammar import _kind
 from ._layers import _MAP_SPECS, LAYERED_KEYS, _merge_map
 from ._listen import check_listen
 from ._maps import _include_errors, _with_required_aliases, genericstable_cross_errors, mailertable_cross_errors
+from ._milters import milters
 from ._mc import _defines, _features, _listen, _mc_extra_lines, _options, _smart_host, cf_requirements, masquerade, raw_daemons
 from ._texts import policy_texts
 from ._tls import tls_settings
@@ -82,6 +84,8 @@ def build_policy(data: Mapping | None) -> dict:
     result['defines'] = _defines(data.get('defines'), errors)
     # STARTTLS (sendmail_tls_*): its own defines and files, apart from sendmail_defines.
     result['tls'] = tls_settings(data.get('tls'), result['defines'], errors)
+    # Mail filters (INPUT_MAIL_FILTER): the socket, flags and timeouts of each, as data.
+    result['milters'] = milters(data.get('milters'), data.get('input_mail_filters'), errors)
     result['mc_extra_lines'] = _mc_extra_lines(data.get('mc_extra_lines'), opts.allow_open_relay, errors)
     result['listen'] += raw_daemons(result['mc_extra_lines'])
     errors.extend(mailertable_cross_errors(result['mailertable'], result['mc_extra_lines'], result['local_host_names']))
