@@ -64,6 +64,18 @@ lab_ssh_keys() {
     ssh-keygen -q -t ed25519 -N '' -C "mailops-lab-$MAILOPS_LAB" -f "$LAB_SSH_DIR/id_ed25519"
     : >"$LAB_SSH_DIR/known_hosts"
     lab_tls_ca
+    lab_dkim_key
+}
+
+# ---- DKIM (docs/dkim.md): the lab's signing key for example.test (selector lab), made at lab creation like
+# the CA and removed with it; the inventory deploys the private key (dkim_keys) and the lab DNS publishes
+# the public one (lab/templates/hosts.zone.j2), as base64 DER in dkim/<domain>.<selector>.pub.
+lab_dkim_key() {
+    local dir="$LAB_SSH_DIR/dkim" name="$MAILOPS_LAB_DOMAIN.lab"
+    mkdir -m 0700 "$dir"
+    { openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$dir/$name.key" 2>/dev/null \
+      && openssl pkey -in "$dir/$name.key" -pubout -outform DER | base64 -w0 >"$dir/$name.pub"; } \
+        || { echo "openssl could not make the lab's DKIM key" >&2; return 1; }
 }
 
 # ---- STARTTLS: the lab's own small CA (docs/tls.md), made at lab creation in $LAB_SSH_DIR/tls and removed

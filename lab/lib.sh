@@ -19,7 +19,7 @@ LAB_SUITE=$MAILOPS_LAB_RELEASE
 LAB_IMAGE="${LAB_IMAGE:-${LAB_IMAGE_REPO:-localhost/mailops-lab-ssh}:$LAB_SUITE}"
 # Packages baked into the offline image. The role still declares and installs
 # what it needs; with them present its apt task is a no-op and needs no mirror.
-LAB_PACKAGES="python3,python3-apt,python3-dnspython,sendmail,sendmail-bin,sendmail-cf,m4,make,procps,iproute2,rsyslog,nsd,bsd-mailx,ca-certificates,openssh-server,sudo,sasl2-bin,libsasl2-modules"
+LAB_PACKAGES="python3,python3-apt,python3-dnspython,sendmail,sendmail-bin,sendmail-cf,m4,make,procps,iproute2,rsyslog,nsd,bsd-mailx,ca-certificates,openssh-server,sudo,sasl2-bin,libsasl2-modules,opendkim,opendkim-tools"
 # Ansible reaches lab hosts as production does: ssh as this unprivileged user, then
 # sudo (become). lab/inventory/group_vars/all.yml names the same user (ansible_user).
 LAB_USER=deploy

@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Every documented example that can run on the controller runs, and does what it documents.
 
-- The EXAMPLES of the filters sendmail_policy, fqdn_errors and platform_error and of the sendmail_policy action
+- The EXAMPLES of the filters sendmail_policy, fqdn_errors, platform_error and dkim_settings and of the sendmail_policy action
   run as written through ansible-playbook on localhost. The one change: the action example's last
   task writes the access map into a temporary directory instead of /etc/mail (the examples that
   need a sendmail host run on a lab host: tests/integration/lab/test_examples.py).
@@ -108,6 +108,10 @@ EXPECTED = {
         ('Read the facts the filter needs', ok(**{'ansible_facts.ansible_distribution': 'Debian'})),
         ('Refuse an OS the collection does not support', skipped()),
     ],
+    'dkim_settings EXAMPLES': [
+        ('Check the signing keys and show the milter socket',
+         ok(msg='inet:8891@127.0.0.1 signs for 127.0.0.1, ::1, localhost, 192.0.2.0/24')),
+    ],
     'sendmail_policy EXAMPLES': [
         ('Merge and validate the policy of this host', ok(**{
             'policy.errors': [],
@@ -134,6 +138,7 @@ def _sources():
             filter_examples('sendmail_policy'), _server_vars(comment_input)),
         'fqdn_errors EXAMPLES': (filter_examples('fqdn_errors'), {}),
         'platform_error EXAMPLES': (filter_examples('platform_error'), {}),
+        'dkim_settings EXAMPLES': (filter_examples('dkim_settings'), {}),
         # The host of the README's inventory example (group_vars/mail_servers.yml + host_vars/mx1.yml).
         'sendmail_policy EXAMPLES': (module_examples('sendmail_policy'), _server_vars(
             layers['group_vars/mail_servers.yml'], layers['host_vars/mx1.yml'])),
@@ -208,7 +213,8 @@ def test_every_example_of_the_controller_sources_is_mapped():
     """The sources run here are every filter example that needs no sendmail host, and the action's."""
     assert set(_sources()) == set(EXPECTED)
     lab_only = {'sendmail_listen_check'}    # it reads a sendmail host: the lab test runs it
-    assert {p.stem for p in (ROOT / 'plugins' / 'filter').glob('*.yml')} == {'sendmail_policy', 'fqdn_errors', 'platform_error'} | lab_only
+    assert {p.stem for p in (ROOT / 'plugins' / 'filter').glob('*.yml')} == {'sendmail_policy', 'fqdn_errors', 'platform_error',
+                                                                           'dkim_settings'} | lab_only
 
 
 # -- README.md: the inventory example ---------------------------------------------------------------

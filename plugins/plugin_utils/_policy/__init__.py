@@ -23,6 +23,7 @@ One module per concern:
 ``_texts``    the large maps as ready text for the templates
 ``_tls``      the STARTTLS files and options (sendmail_tls_*)
 ``_auth``     SMTP AUTH, its users and the submission listener (sendmail_auth_*)
+``_milters``  the mail filters (sendmail_milters, sendmail_input_mail_filters)
 
 Every problem becomes one line of ``errors`` that names the variable, the
 entry and the reason; all of them are collected, none stops the run.
@@ -40,6 +41,7 @@ from ._grammar import _kind
 from ._layers import _MAP_SPECS, LAYERED_KEYS, _merge_map
 from ._listen import check_listen
 from ._maps import _include_errors, _with_required_aliases, genericstable_cross_errors, mailertable_cross_errors
+from ._milters import milters
 from ._mc import _defines, _features, _listen, _mc_extra_lines, _options, _smart_host, cf_requirements, masquerade, raw_daemons
 from ._texts import policy_texts
 from ._tls import tls_settings
@@ -93,6 +95,8 @@ def build_policy(data: Mapping | None) -> dict:
     result['secrets'] = result['secrets'] or bool(relay_auth['access'])
     result['auth']['relay_defines'] = relay_auth['defines']
     result['auth']['client'] = bool(relay_auth['access'])
+    # Mail filters (INPUT_MAIL_FILTER): the socket, flags and timeouts of each, as data.
+    result['milters'] = milters(data.get('milters'), data.get('input_mail_filters'), errors)
     result['mc_extra_lines'] = _mc_extra_lines(data.get('mc_extra_lines'), opts.allow_open_relay, errors)
     result['listen'] += raw_daemons(result['mc_extra_lines'])
     if result['auth']['msa'] and any('Local_check_rcpt' in line for line in result['mc_extra_lines']):

@@ -342,7 +342,8 @@ _DEFINE_RE = re.compile(
     r'|(?:BITNET|DECNET|FAX|UUCP|LOCAL|LUSER)_RELAY|MAIL_HUB|HELP_FILE|QUEUE_DIR|MSP_QUEUE_DIR|STATUS_FILE'
     r'|MAIL_SETTINGS_DIR|DATABASE_MAP_TYPE|DNSBL_MAP|DNSBL_MAP_OPT|TLS_PERM_ERR)\Z')
 _ROLE_DEFINES = {'ALIAS_FILE': 'the role sets it to the aliases file it manages',
-                 'SMART_HOST': 'use sendmail_smart_host'}
+                 'SMART_HOST': 'use sendmail_smart_host',
+                 'confINPUT_MAIL_FILTERS': 'use sendmail_milters and, for their order, sendmail_input_mail_filters'}
 
 
 def _define_name_problem(name: str) -> str | None:

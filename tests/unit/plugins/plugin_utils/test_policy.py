@@ -16,7 +16,7 @@ DEFAULT_ALIASES = [
 OUTPUT_KEYS = {'errors', 'access', 'relay_domains', 'local_host_names', 'virtusertable', 'aliases',
                'alias_files', 'alias_files_absent', 'dnsbl', 'listen', 'smart_host', 'features',
                'defines', 'mc_extra_lines', 'secrets', 'cf_requirements', 'mailertable', 'genericstable', 'masquerade',
-               'tls', 'auth'}
+               'tls', 'auth', 'milters'}
 
 # One valid entry per layered map, and the field that keys it.
 SAMPLES = {
@@ -58,9 +58,10 @@ def test_minimal_policy_is_valid_and_has_every_output_key():
     assert result['smart_host'] == ''
     assert result['secrets'] is False
     for name in OUTPUT_KEYS - {'errors', 'aliases', 'listen', 'smart_host', 'secrets', 'cf_requirements', 'masquerade',
-                               'tls', 'auth'}:
+                               'tls', 'auth', 'milters'}:
         assert result[name] == [], name
     assert result['auth']['enabled'] is False and result['auth']['defines'] == [] and result['auth']['files'] == []
+    assert result['milters'] == {'filters': [], 'order': ''}
     assert result['masquerade'] == {'as': '', 'domains': [], 'exposed_users': [], 'generics_domains': [], 'features': []}
     assert result['tls']['server'] is False and result['tls']['defines'] == [] and result['tls']['files'] == []
     # The role's own FEATUREs, which every sendmail.cf it builds must show.
