@@ -45,7 +45,7 @@ options:
   read_at_start:
     description:
       - Files the daemon of O(pidfile) reads only when it starts (for sendmail, C(sendmail.cf) and its class
-        files). Those changed after the running daemon started are returned under RV(newer_than_daemon): a run
+        files). Those changed after the running daemon started are returned under RV(newer_than_daemon). A run
         cut off after it rebuilt one of them, before the restart, leaves that restart owed, and the next run
         sees it here.
     type: list

@@ -243,7 +243,7 @@ def test_a_client_authenticates_to_its_smart_host_and_a_wrong_password_keeps_its
         assert res.returncode == 0, res.stdout[-3000:]
         token = live.token('auth')
         live.submit('client1', 'admin@example.test', token)
-        for _ in range(3):
+        for _attempt in range(3):
             live.sh('client1', '/usr/sbin/sendmail -q', check=False)
             time.sleep(2)
         assert live.mailbox_count('mx1', 'admin', token) == 0

@@ -10,7 +10,8 @@ TLS = {'cert': True, 'key': True, 'ca': True, 'ca_dir': '/etc/ssl/certs'}
 SECRET = 'Pa55-w0rd-never-shown'
 
 
-def run(auth, tls=TLS, **data):
+def run(auth, tls=None, **data):
+    tls = TLS if tls is None else tls
     auth = dict({'enabled': True, 'mechanisms': ['PLAIN', 'LOGIN'], 'submission': True, 'realm': 'mx1.example.com',
                  'conf_file': '/etc/sasl2/Sendmail.conf'}, **auth)
     return build_policy(dict({'mode': 'server', 'listen': LISTEN, 'tls': tls, 'auth': auth}, **data))
