@@ -3,6 +3,7 @@ and one broken record makes it fail with a message naming that record."""
 
 import json
 import os
+import re
 import subprocess
 
 import yaml
@@ -17,7 +18,8 @@ DNSBL_ZONE = "/etc/nsd/dnsbl.example.test.zone"
 
 def _rows(stdout, server):
     """The rows of a server's summary table in a playbook's output: [check, item, result, reason]."""
-    lines = stdout.splitlines()
+    # molecule's verify forces colour (ANSIBLE_FORCE_COLOR): drop the escape codes before reading the lines
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", stdout).splitlines()
     head = next(i for i, line in enumerate(lines) if f'"DNS of {server}.example.test (' in line)
     rows = []
     for line in lines[head + 2:]:
