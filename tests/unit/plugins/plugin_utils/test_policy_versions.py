@@ -69,3 +69,11 @@ def test_bad_version_refused(value):
 def test_unknown_feature_still_unknown_with_a_version():
     errors = run(features=['blocklist_recipient'], sendmail_version='8.15')['errors']
     assert len(errors) == 1 and "sendmail has no FEATURE('blocklist_recipient')" in errors[0], errors
+
+
+@pytest.mark.parametrize('word', ['DANE_NOTLS_MSG', 'DANE_TEMP_MSG'])
+def test_macros_of_818s_cf_are_refused_in_values(word):
+    # sendmail 8.18's cf defines them (test_m4_safety.py traces each release's m4): m4 would expand them.
+    errors = run(defines={'confSMTP_LOGIN_MSG': f'hello {word}'})['errors']
+    assert errors == [f"sendmail_defines['confSMTP_LOGIN_MSG']: value 'hello {word}' contains the word {word!r}, "
+                      "a macro of sendmail's cf that m4 would run while it builds sendmail.cf"], errors
