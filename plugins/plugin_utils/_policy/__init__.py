@@ -38,8 +38,8 @@ from ._grammar import _kind
 from ._layers import _MAP_SPECS, LAYERED_KEYS, _merge_map
 from ._listen import check_listen
 from ._maps import _include_errors, _with_required_aliases, genericstable_cross_errors, mailertable_cross_errors
-from ._mc import (_defines, _features, _listen, _mc_extra_lines, _options, _smart_host, cf_requirements, masquerade, raw_daemons,
-                  sendmail_version)
+from ._mc import (_defines, _features, _listen, _mc_extra_lines, _options, _smart_host, cf_requirements, masquerade,
+                  raw_daemons, sendmail_version)
 from ._texts import policy_texts
 from ._tls import tls_settings
 
