@@ -28,9 +28,9 @@ options:
   settings:
     description:
       - The other inputs of the filter P(mailops.sendmail.sendmail_policy#filter), for example C(mode), C(listen),
-        C(smart_host), C(features), C(defines), C(mc_extra_lines), C(allow_open_relay), C(aliases_allow_files),
-        C(aliases_allow_programs), and the masquerading settings C(masquerade_as), C(masquerade_domains),
-        C(exposed_users), C(masquerade_envelope), C(allmasquerade), C(masquerade_entire_domain),
+        C(smart_host), C(features), C(defines), C(sendmail_version), C(mc_extra_lines), C(allow_open_relay),
+        C(aliases_allow_files), C(aliases_allow_programs), and the masquerading settings C(masquerade_as),
+        C(masquerade_domains), C(exposed_users), C(masquerade_envelope), C(allmasquerade), C(masquerade_entire_domain),
         C(limited_masquerade), C(generics_domains) and C(generics_entire_domain).
     type: dict
     default: {}

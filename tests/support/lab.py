@@ -18,6 +18,24 @@ import testinfra
 ROOT = Path(__file__).resolve().parents[2]
 PREFIX = "198.51.100"
 DOMAIN = "example.test"
+# The Debian release of a lab's hosts (lab/lib.sh: MAILOPS_LAB_RELEASE, default bookworm) and its major.
+RELEASE = os.environ.get("MAILOPS_LAB_RELEASE", "bookworm")
+DEBIAN_MAJOR = {"bullseye": "11", "bookworm": "12", "trixie": "13"}
+
+
+def role_vars(release: str = RELEASE) -> dict:
+    """The sendmail role's names and paths for a Debian release, as the role loads them
+    (vars/Debian.yml, then vars/Debian-<major>.yml where it exists)."""
+    import yaml
+
+    out: dict = {}
+    for name in ("Debian", f"Debian-{DEBIAN_MAJOR[release]}"):
+        path = ROOT / "roles" / "sendmail" / "vars" / f"{name}.yml"
+        if path.exists():
+            out.update(yaml.safe_load(path.read_text()) or {})
+    return out
+
+
 # Offsets of the demo fleet inside a lab's /27 (lab/inventory/hosts.yml).
 OFFSETS = {"ns1": 2, "mx1": 3, "mx2": 4, "client1": 5, "client2": 6, "outsider": 7, "spammer": 8}
 

@@ -41,6 +41,10 @@ FAMILY = {
         '__sendmail_boot_services': ['sendmail', 'sm-client'],
     },
 }
+# The sendmail release each platform ships (the policy validator's sendmail_version).
+SENDMAIL_VERSIONS = {'debian11': '8.15', 'debian12': '8.17', 'debian13': '8.18', 'rhel8': '8.15', 'rocky8': '8.15',
+                     'alma8': '8.15', 'rhel9': '8.16', 'rocky9': '8.16', 'alma9': '8.16', 'rhel10': '8.18',
+                     'rocky10': '8.18', 'alma10': '8.18', 'fedora41': '8.18', 'fedora43': '8.18'}
 FAMILY_PACKAGES = {
     'Debian': {'sendmail', 'sendmail-bin', 'sendmail-cf', 'm4', 'make'},
     'RedHat': {'sendmail', 'sendmail-cf', 'procmail', 'm4', 'make'},
@@ -77,6 +81,7 @@ def test_every_platform_resolves_every_name_and_path(rendered, name):
     for key, want in FAMILY[family].items():
         assert resolved[key] == want, (name, key)
     assert FAMILY_PACKAGES[family] <= set(resolved['__sendmail_packages'])
+    assert resolved['__sendmail_version'] == SENDMAIL_VERSIONS[name]
 
 
 @pytest.mark.parametrize('name', sorted(PLATFORMS))

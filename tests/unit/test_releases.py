@@ -70,6 +70,10 @@ def test_tests_run_sh_runs_every_release_of_the_lab():
     text = (ROOT / 'tests' / 'run.sh').read_text()
     assert '. lab/lib.sh && echo "$LAB_DEFAULT_RELEASE $LAB_RELEASES"' in text
     assert 'molecule test -s "$scenario"' in text
+    # The live lab: all of it on the default release, the 'releases' subset on each other one.
+    assert 'python -m pytest -q -p no:cacheprovider tests/integration/lab\n' in text
+    assert 'MAILOPS_LAB_RELEASE=$release python -m pytest -q -p no:cacheprovider -m releases tests/integration/lab' \
+        in text
 
 
 @pytest.mark.parametrize('role', sorted(p.parent.parent.name for p in (ROOT / 'roles').glob('*/meta/main.yml')))

@@ -42,7 +42,8 @@ from ._layers import _MAP_SPECS, LAYERED_KEYS, _merge_map
 from ._listen import check_listen
 from ._maps import _include_errors, _with_required_aliases, genericstable_cross_errors, mailertable_cross_errors
 from ._milters import milters
-from ._mc import _defines, _features, _listen, _mc_extra_lines, _options, _smart_host, cf_requirements, masquerade, raw_daemons
+from ._mc import (_defines, _features, _listen, _mc_extra_lines, _options, _smart_host, cf_requirements, masquerade,
+                  raw_daemons, sendmail_version)
 from ._texts import policy_texts
 from ._tls import tls_settings
 
@@ -82,8 +83,10 @@ def build_policy(data: Mapping | None) -> dict:
     if mode == 'client' and not data.get('smart_host'):
         errors.append('sendmail_smart_host: required in client mode (sendmail_mode: client): '
                       'name the relay that takes this host\'s mail')
-    result['features'] = _features(data.get('features'), opts.allow_open_relay, errors)
-    result['defines'] = _defines(data.get('defines'), errors)
+    # The host's sendmail release (the role's vars per platform): names its cf tree lacks are refused.
+    version = sendmail_version(data.get('sendmail_version'), errors)
+    result['features'] = _features(data.get('features'), opts.allow_open_relay, errors, version)
+    result['defines'] = _defines(data.get('defines'), errors, version)
     # STARTTLS (sendmail_tls_*): its own defines and files, apart from sendmail_defines.
     result['tls'] = tls_settings(data.get('tls'), result['defines'], errors)
     # SMTP AUTH (sendmail_auth_*): needs the STARTTLS above; adds the MSA listener on 587.

@@ -211,12 +211,12 @@ def _smart_host(value: Any, errors: list[str]) -> str:
     return value
 
 
-# The FEATUREs of sendmail 8.17's cf/feature directory.
+# The FEATUREs of sendmail 8.18's cf/feature directory (8.17's and fips3).
 _FEATURES = frozenset("""
     accept_unqualified_senders accept_unresolvable_domains access_db allmasquerade
     always_add_domain authinfo badmx bcc bestmx_is_local bitdomain blacklist_recipients
     block_bad_helo blocklist_recipients check_cert_altnames check_other compat_check conncontrol
-    delay_checks dnsbl domainmap domaintable drac enhdnsbl generics_entire_domain genericstable
+    delay_checks dnsbl domainmap domaintable drac enhdnsbl fips3 generics_entire_domain genericstable
     greet_pause ldap_routing limited_masquerade local_lmtp local_no_masquerade local_procmail
     lookupdotdomain loose_relay_check mailertable masquerade_entire_domain masquerade_envelope
     msp mtamark no_default_msa nocanonify nopercenthack notsticky nouucp nullclient prefixmod
@@ -225,6 +225,41 @@ _FEATURES = frozenset("""
     relay_mail_from require_rdns rhsbl smrsh stickyhost sts tls_failures tls_session_features
     use_client_ptr use_ct_file use_cw_file uucpdomain virtuser_entire_domain virtusertable vnet
 """.split())
+# The cf tree differs between the sendmail releases the platforms ship (8.15 on Debian 11 and EL 8, 8.16 on
+# EL 9, 8.17 on Debian 12, 8.18 on Debian 13, EL 10 and Fedora): the names above that an older cf tree
+# lacks, by the first release known to have them (Debian 11's 8.15 cf tree against Debian 12's 8.17 and
+# Debian 13's 8.18; what 8.16 lacks is left to the host's m4 check). With the
+# host's release in the settings (sendmail_version, from the role's vars per platform) a name its cf tree
+# lacks is refused here, before any host changes, instead of failing the host's m4 check.
+_FEATURES_SINCE = {'check_cert_altnames': (8, 16), 'check_other': (8, 16), 'sts': (8, 16),
+                   'tls_failures': (8, 16), 'fips3': (8, 18)}
+# 8.16 renamed FEATURE(blacklist_recipients) to blocklist_recipients (8.16-8.18 keep the old name as a
+# deprecated alias of the new one): on an older cf tree the new name is built under the old one.
+_FEATURE_OLD_NAMES = {'blocklist_recipients': ((8, 16), 'blacklist_recipients')}
+_CONF_NAMES_SINCE = {'confCRL_PATH': (8, 16), 'confDANE': (8, 16), 'confSSL_ENGINE': (8, 16),
+                     'confSSL_ENGINE_PATH': (8, 16), 'confTLS_FALLBACK_TO_CLEAR': (8, 16)}
+_VERSION_RE = re.compile(r'8\.(1[0-9])(?:\.[0-9]+)*\Z')
+
+
+def sendmail_version(value: Any, errors: list[str]) -> tuple[int, int] | None:
+    """The host's sendmail release as (8, minor) from settings' sendmail_version ('8.15', '8.17.1'), None
+    when not given (then every name of the newest cf tree the validator knows is accepted)."""
+    if value is None or value == '':
+        return None
+    match = _VERSION_RE.match(value) if isinstance(value, str) else None
+    if match is None:
+        errors.append(f"sendmail_version ({value!r}): must be sendmail's release as a string, e.g. '8.17'")
+        return None
+    return 8, int(match.group(1))
+
+
+def _since_problem(what: str, since: tuple[int, int] | None, version: tuple[int, int] | None) -> str | None:
+    if since is None or version is None or version >= since:
+        return None
+    return (f"sendmail {version[0]}.{version[1]} (this host's, sendmail_version) has no {what}: its cf tree "
+            'lacks it, a later sendmail release added it')
+
+
 # Declared by the role's sendmail.mc itself: a second declaration would change their arguments
 # (access_db's `skip', delay_checks' `friend') or load them twice.
 _BUILTIN_FEATURES = {
@@ -255,12 +290,13 @@ def _args(value: Any) -> tuple[list[str], list[str]]:
     return args, problems
 
 
-def _features(value: Any, allow_open_relay: bool, errors: list[str]) -> list[dict]:
+def _features(value: Any, allow_open_relay: bool, errors: list[str],
+              version: tuple[int, int] | None = None) -> list[dict]:
     result = []
     for index, raw in enumerate(_as_list(value, 'sendmail_features', errors)):
         entry, problems = _read_fields(raw, 'name', ('name', 'args'), shorthand=True)
         if entry is not None:
-            feature, problems = _feature(entry, allow_open_relay)
+            feature, problems = _feature(entry, allow_open_relay, version)
         if problems:
             _report(errors, f'sendmail_features[{index}]', 'name', raw, problems, shorthand=True)
         else:
@@ -268,7 +304,8 @@ def _features(value: Any, allow_open_relay: bool, errors: list[str]) -> list[dic
     return result
 
 
-def _feature(entry: Mapping, allow_open_relay: bool) -> tuple[dict, list[str]]:
+def _feature(entry: Mapping, allow_open_relay: bool,
+             version: tuple[int, int] | None = None) -> tuple[dict, list[str]]:
     name = entry['name']
     args, problems = _args(entry.get('args'))
     if name in _BUILTIN_FEATURES:
@@ -282,6 +319,10 @@ def _feature(entry: Mapping, allow_open_relay: bool) -> tuple[dict, list[str]]:
         problems.append(f'sendmail has no FEATURE({name!r}) (its cf/feature directory){hint}')
     elif name in RELAY_FEATURES and not allow_open_relay:
         problems.append(f'FEATURE({name}) {RELAY_FEATURES[name]}: it {OPEN_RELAY}')
+    elif problem := _since_problem(f'FEATURE({name!r})', _FEATURES_SINCE.get(name), version):
+        problems.append(problem)
+    elif name in _FEATURE_OLD_NAMES and version is not None and version < _FEATURE_OLD_NAMES[name][0]:
+        name = _FEATURE_OLD_NAMES[name][1]
     return {'name': name, 'args': args}, problems
 
 
@@ -346,11 +387,11 @@ _ROLE_DEFINES = {'ALIAS_FILE': 'the role sets it to the aliases file it manages'
                  'confINPUT_MAIL_FILTERS': 'use sendmail_milters and, for their order, sendmail_input_mail_filters'}
 
 
-def _define_name_problem(name: str) -> str | None:
+def _define_name_problem(name: str, version: tuple[int, int] | None = None) -> str | None:
     if name in _ROLE_DEFINES:
         return f'not settable here: {_ROLE_DEFINES[name]}'
     if name in _CONF_NAMES or _DEFINE_RE.match(name):
-        return None
+        return _since_problem(f'{name} (its cf would ignore it)', _CONF_NAMES_SINCE.get(name), version)
     if name.startswith('_'):
         return ("a cf-internal macro (a leading '_'); these are set by FEATUREs and sendmail's own m4, "
                 'never by the inventory')
@@ -360,7 +401,7 @@ def _define_name_problem(name: str) -> str | None:
             f'*_RELAY, MAIL_HUB, ...), so sendmail would ignore it{hint}')
 
 
-def _defines(value: Any, errors: list[str]) -> list[dict]:
+def _defines(value: Any, errors: list[str], version: tuple[int, int] | None = None) -> list[dict]:
     if value is None:
         return []
     if not isinstance(value, Mapping):
@@ -372,7 +413,7 @@ def _defines(value: Any, errors: list[str]) -> list[dict]:
         if not isinstance(name, str) or not _IDENTIFIER_RE.match(name):
             errors.append(f'{label}: not a valid define name (letters, digits and _, not starting with a digit)')
             continue
-        problem = _define_name_problem(name)
+        problem = _define_name_problem(name, version)
         if problem:
             errors.append(f'{label}: {problem}')
             continue

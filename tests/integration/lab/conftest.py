@@ -26,6 +26,13 @@ WATCHED = ("/etc/mail/sendmail.mc /etc/mail/sendmail.cf /etc/mail/access /etc/ma
            "/etc/mail/local-host-names /etc/aliases /etc/aliases.db /etc/hosts /srv/mail-lists/everyone")
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "releases: exercises what differs between Debian releases (install, config and map builds, "
+                   "restart and rollback, delivery, STARTTLS, the mail log); tests/run.sh runs these on every "
+                   "release of the lab, the whole suite on the default one")
+
+
 class LiveLab(Lab):
     def converge(self, *args, extra: dict | None = None, check: bool = True, tmp_path: Path | None = None):
         cmd = ["--limit", LIMIT]

@@ -4,6 +4,11 @@ sendmail.mc restarts sendmail."""
 
 import json
 
+import pytest
+
+# Map builds, the cf rebuild and restart, the host read: run on every Debian release (tests/run.sh).
+pytestmark = pytest.mark.releases
+
 MAPS = {"/etc/mail/virtusertable", "/etc/mail/virtusertable.db", "/etc/mail/access", "/etc/mail/access.db",
         "/etc/aliases", "/etc/aliases.db"}
 

@@ -31,6 +31,7 @@ def _text(res):
 
 # -- 2. the distribution's owners, groups and modes ------------------------------------------------
 
+@pytest.mark.releases
 def test_distribution_owners_groups_and_modes_are_kept(live):
     """On Debian (the lab image), after the fixture's first converge: the files that existed keep the
     package's owner, group and mode (access root:root 0600, its .db smmta:smmsp 0640, sendmail.mc and
@@ -91,6 +92,7 @@ def fresh_mx2(live):
         subprocess.run(["podman", "rm", "-f", "-t", "0", name], capture_output=True, env=live.env, check=False)
 
 
+@pytest.mark.releases
 def test_check_mode_on_a_fresh_host_reports_and_changes_nothing(live, fresh_mx2):
     assert live.sh("mx2", "test -e /etc/mail || test -e /usr/sbin/sendmail", check=False).returncode != 0
     before = live.sh("mx2", FRESH_SNAPSHOT).stdout

@@ -29,11 +29,17 @@ from ansible.plugins.filter.core import comment
 
 from ansible_collections.mailops.sendmail.plugins.plugin_utils._policy import build_policy
 from ansible_collections.mailops.sendmail.plugins.plugin_utils._policy._m4 import is_macro
+from lab import role_vars  # tests/support, on the path through conftest
+
+# The release's own m4, cf tree, makemap and sendmail -bt build every example: run on every release (tests/run.sh).
+pytestmark = pytest.mark.releases
 
 ROOT = Path(__file__).resolve().parents[3]
 SCRATCH = '/root/m4-safety'
 CANARY = '/tmp/mailops-m4-canary'
-BASE = {'mode': 'server', 'listen': [{'name': 'MTA-v4', 'port': 25, 'addr': '0.0.0.0'}]}
+# The lab hosts' sendmail release, as the role gives it to the validator (vars per Debian release).
+BASE = {'mode': 'server', 'listen': [{'name': 'MTA-v4', 'port': 25, 'addr': '0.0.0.0'}],
+        'sendmail_version': role_vars()['__sendmail_version']}
 PLACEHOLDER = 'mailopsplaceholder'
 
 # m4 builtins, sendmail cf macros and quoting tricks; each is tried in every context.

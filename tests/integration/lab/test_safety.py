@@ -57,6 +57,7 @@ def test_bad_input_fails_before_any_change(live, tmp_path, what, extra, words):
     assert live.hashes("client1") == before_client, f"{what}: files on client1 changed"
 
 
+@pytest.mark.releases
 def test_mc_line_that_sendmail_rejects_never_goes_live(live, tmp_path):
     before = live.hashes()
     res = live.converge(extra={"sendmail_mc_extra_lines": ["O NoSuchOption=1"]}, check=False, tmp_path=tmp_path)
@@ -66,6 +67,7 @@ def test_mc_line_that_sendmail_rejects_never_goes_live(live, tmp_path):
     assert live.rcpt_codes("outsider", "mx1", "sales@example.test") == [250]
 
 
+@pytest.mark.releases
 def test_mc_line_that_m4_rejects_never_goes_live(live, tmp_path):
     before = live.hashes()
     res = live.converge(extra={"sendmail_mc_extra_lines": ["define(`SMART_HOST', `[unterminated"]},
@@ -75,6 +77,7 @@ def test_mc_line_that_m4_rejects_never_goes_live(live, tmp_path):
     assert live.hashes() == before
 
 
+@pytest.mark.releases
 def test_sendmail_that_does_not_come_back_is_rolled_back(live, tmp_path):
     """A valid cf that cannot work here (it listens on an address the host does
     not have): after the restart sendmail does not listen as configured, so the
@@ -127,6 +130,7 @@ def test_restart_owed_by_a_cut_off_run_is_made_by_the_next(live, tmp_path):
     assert live.sh("mx1", listening).stdout == ""
 
 
+@pytest.mark.releases
 def test_check_diff_shows_changes_and_changes_nothing(live, tmp_path):
     before = live.hashes()
     pid = live.daemon_pid()
@@ -163,6 +167,7 @@ def test_authinfo_passwords_never_reach_the_output(live, tmp_path):
     assert live.sh("mx1", f"grep -c -- '{secret}' /etc/mail/access", check=False).stdout.strip() == "0"
 
 
+@pytest.mark.releases
 def test_mail_in_flight_during_reconfiguration_is_delivered_once(live, tmp_path):
     n = 200
     token = live.token("flight")
@@ -200,6 +205,7 @@ def test_mail_in_flight_during_reconfiguration_is_delivered_once(live, tmp_path)
     assert "is empty" in live.sh("client1", "mailq").stdout
 
 
+@pytest.mark.releases
 def test_full_etc_mail_and_failed_makemap_keep_the_old_maps(live, tmp_path):
     """/etc/mail on a tmpfs with a few KB left: the new access source, its backup and
     makemap's new .db do not all fit. The run fails naming the cause, the old access.db

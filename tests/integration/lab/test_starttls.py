@@ -17,6 +17,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from lab import role_vars  # tests/support, on the path through conftest
+
+# The temporary reply of a failed TLS_Srv/TLS_Rcpt check: sendmail 8.15's cf gives 403 (not a valid SMTP
+# code; proto.m4's default without TLS_PERM_ERR), 8.16 and later give 454.
+_VERSION = tuple(int(part) for part in role_vars()['__sendmail_version'].split('.')[:2])
+TLS_TEMP_CODE = '403' if _VERSION < (8, 16) else '454'
+# Each release links sendmail with its own OpenSSL (1.1.1, 3.0, 3.5): run on every release (tests/run.sh).
+pytestmark = pytest.mark.releases
 
 MX1_KEY = '/etc/mail/tls/mailops.key'
 MX1_CERT = '/etc/mail/tls/mailops.crt'
@@ -212,8 +220,9 @@ def test_try_tls_and_tls_srv_entries_take_effect(live, other_ca, tmp_path):
         assert live.mailbox_count('mx1', 'admin', token) == 0
         log = log_since(live, 'client1', mark)
         assert re.search(r'STARTTLS=client, relay=mx1\.example\.test\.?, version=TLSv1\.[23], verify=FAIL', log), log
-        assert re.search(r'ruleset=tls_server, arg1=FAIL, relay=mx1\.example\.test, reject=454 4\.7\.0', log), log
-        assert re.search(r'stat=Deferred: 454 4\.7\.0 authentication failed', log), log
+        assert re.search(rf'ruleset=tls_server, arg1=FAIL, relay=mx1\.example\.test, reject={TLS_TEMP_CODE} 4\.7\.0',
+                         log), log
+        assert re.search(rf'stat=Deferred: {TLS_TEMP_CODE} 4\.7\.0 authentication failed', log), log
         # still queued on client1 (not lost, not bounced)
         assert live.sh('client1', f'grep -l -- {token} /var/spool/mqueue/df* || true', check=False).stdout.strip()
     finally:
