@@ -50,6 +50,9 @@ def test_dns_verification_passes_for_every_server(lab):
         assert {r[2] for r in rows} <= {"pass", "skipped"}, rows
         assert [r[0] for r in rows if r[2] == "pass"][:3] == ["A", "MX", "PTR"], rows
         assert {r[0] for r in rows if r[2] == "pass"} >= {"SPF", "DMARC", "DNSBL"}, rows
+    # mx1 signs for example.test (the dkim role): its published key is the one it signs with
+    head, rows = _rows(res.stdout, "mx1")
+    assert ["DKIM", "lab._domainkey.example.test", "pass"] in [r[:3] for r in rows], rows
 
 
 def test_spf_permits_the_servers_and_fails_the_outsider(lab, tmp_path):
