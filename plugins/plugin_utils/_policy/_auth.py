@@ -79,6 +79,19 @@ def _users(value: Any, enabled: bool, errors: list[str]) -> list[dict]:
     return out
 
 
+def _mechanisms(data: Mapping, name: str, errors: list[str], why: str = '') -> list[str] | None:
+    """The mechanisms of data (a list or a space-separated string; default both), upper case, each once; None
+    with an error naming the variable when one is not PLAIN or LOGIN."""
+    mechanisms = data.get('mechanisms', list(MECHANISMS))
+    if isinstance(mechanisms, str):
+        mechanisms = mechanisms.split()
+    if (not isinstance(mechanisms, (list, tuple)) or not mechanisms
+            or not all(isinstance(m, str) and m.upper() in MECHANISMS for m in mechanisms)):
+        errors.append(f'{name} ({mechanisms!r}): must list one or more of {", ".join(MECHANISMS)}{why}')
+        return None
+    return list(dict.fromkeys(m.upper() for m in mechanisms))
+
+
 def auth_settings(data: Any, mode: str, tls: Mapping, listen: list[dict], defines: list[dict],
                   errors: list[str]) -> dict:
     """The ``auth`` entry of the policy from the ``auth`` settings; problems go to ``errors``.
@@ -107,15 +120,9 @@ def auth_settings(data: Any, mode: str, tls: Mapping, listen: list[dict], define
         errors.append('sendmail_auth: SMTP AUTH needs STARTTLS (AUTH is offered only after STARTTLS, so no '
                       'password crosses the network in clear): set sendmail_tls_cert and sendmail_tls_key (or '
                       'sendmail_tls_cert_file and sendmail_tls_key_file), see docs/tls.md')
-    mechanisms = data.get('mechanisms', list(MECHANISMS))
-    if isinstance(mechanisms, str):
-        mechanisms = mechanisms.split()
-    if (not isinstance(mechanisms, (list, tuple)) or not mechanisms
-            or not all(isinstance(m, str) and m.upper() in MECHANISMS for m in mechanisms)):
-        errors.append(f'sendmail_auth_mechanisms ({mechanisms!r}): must list one or more of {", ".join(MECHANISMS)} '
-                      '(sendmail hides these until STARTTLS; others would be offered on a plain connection)')
-        mechanisms = list(MECHANISMS)
-    mechanisms = list(dict.fromkeys(m.upper() for m in mechanisms))
+    mechanisms = _mechanisms(data, 'sendmail_auth_mechanisms', errors,
+                             ' (sendmail hides these until STARTTLS; others would be offered on a plain connection)')
+    mechanisms = mechanisms or list(MECHANISMS)
     realm = data.get('realm')
     problem = (f'must be a string, got {_kind(realm)}' if not isinstance(realm, str)
                else _hostname_problem(realm) or value_problem(realm)) if realm else 'must not be empty'
@@ -197,13 +204,8 @@ def smart_host_auth(data: Any, smart_host: str, tls: Mapping, access: list[dict]
     if not tls.get('ca_file'):
         errors.append('sendmail_smart_host_auth_user: the password goes only over STARTTLS, which sendmail uses as a '
                       'client only with a CA: set sendmail_tls_ca (or sendmail_tls_ca_file), see docs/tls.md')
-    mechanisms = data.get('mechanisms', list(MECHANISMS))
-    if isinstance(mechanisms, str):
-        mechanisms = mechanisms.split()
-    if (not isinstance(mechanisms, (list, tuple)) or not mechanisms
-            or not all(isinstance(m, str) and m.upper() in MECHANISMS for m in mechanisms)):
-        errors.append(f'sendmail_smart_host_auth_mechanisms ({mechanisms!r}): must list one or more of '
-                      f'{", ".join(MECHANISMS)}')
+    mechanisms = _mechanisms(data, 'sendmail_smart_host_auth_mechanisms', errors)
+    if mechanisms is None:
         return out
     key = f'AuthInfo:{host}'
     if any(entry['key'].lower() == key.lower() for entry in access):

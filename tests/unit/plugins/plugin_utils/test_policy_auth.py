@@ -1,6 +1,8 @@
 """Unit tests of build_policy: SMTP AUTH and submission on 587 (sendmail_auth_*): the mc defines, the MSA
 listener, the users by name and state, and each refusal, none of which quotes a password."""
 
+import base64
+
 import pytest
 
 from ansible_collections.mailops.sendmail.plugins.plugin_utils._policy import build_policy
@@ -86,3 +88,35 @@ def test_auth_off_changes_nothing_and_may_still_remove_users():
 ])
 def test_bad_auth_settings_are_refused_naming_the_variable_never_the_password(auth, extra, expected):
     assert expected in only_error(auth, **extra)
+
+
+def client(smart_host_auth, tls=None, **data):
+    """A client's policy: smart host mx1 on 587, STARTTLS with a CA (the smart host's credentials need it)."""
+    tls = {'ca': True, 'ca_dir': '/etc/ssl/certs'} if tls is None else tls
+    return build_policy(dict({'mode': 'client', 'smart_host': '[mx1.example.com]', 'tls': tls,
+                              'listen': [{'name': 'MTA-v4', 'port': 25, 'addr': '127.0.0.1'}],
+                              'smart_host_auth': dict({'port': 587}, **smart_host_auth)}, **data))
+
+
+def test_smart_host_credentials_become_one_secret_authinfo_entry():
+    result = client({'user': 'client7', 'password': SECRET, 'mechanisms': 'login plain LOGIN'})
+    assert result['errors'] == []
+    entry = [e for e in result['access'] if e['key'] == 'AuthInfo:mx1.example.com']
+    encoded = base64.b64encode(SECRET.encode()).decode()
+    assert entry == [{'key': 'AuthInfo:mx1.example.com',
+                      'action': f'"U:client7" "I:client7" "P={encoded}" "M:LOGIN PLAIN"'}]
+    assert result['secrets'] is True and result['auth']['client'] is True
+    assert {'name': 'RELAY_MAILER_ARGS', 'value': 'TCP $h 587'} in result['auth']['relay_defines']
+
+
+@pytest.mark.parametrize('extra, tls, expected', [
+    ({'mechanisms': ['PLAIN', 'CRAM-MD5']}, None, "sendmail_smart_host_auth_mechanisms (['PLAIN', 'CRAM-MD5'])"),
+    ({'mechanisms': []}, None, 'sendmail_smart_host_auth_mechanisms ([])'),
+    ({}, {}, 'sendmail_smart_host_auth_user: the password goes only over STARTTLS'),
+    ({'user': 'a"b'}, None, 'sendmail_smart_host_auth_user (\'a"b\')'),
+])
+def test_bad_smart_host_credentials_are_refused_never_showing_the_password(extra, tls, expected):
+    result = client(dict({'user': 'client7', 'password': SECRET}, **extra), tls=tls)
+    assert any(error.startswith(expected) for error in result['errors']), result['errors']
+    assert SECRET not in repr(result['errors'])
+    assert base64.b64encode(SECRET.encode()).decode() not in repr(result['errors'])
