@@ -198,7 +198,14 @@ def test_mail_in_flight_during_reconfiguration_is_delivered_once(live, tmp_path)
         time.sleep(2)
     missing = [i for i in range(1, n + 1) if f"{token}-{i}" not in counts]
     twice = [k for k, v in counts.items() if v > 1]
-    assert not missing, f"{len(missing)} messages not delivered, e.g. {missing[:5]}"
+    if missing:
+        # What became of them, for the report: the client's queue and both mail logs' lines of the first one.
+        first = f"{token}-{missing[0]}"
+        queue = live.sh("client1", "mailq", check=False).stdout
+        logs = {host: live.sh(host, f"grep -F -e '{first}' -e 'stat=' /var/log/mail.log | tail -n 40", check=False).stdout
+                for host in ("client1", "mx1")}
+        raise AssertionError(f"{len(missing)} messages not delivered, e.g. {missing[:5]}\nclient1 mailq:\n{queue}\n"
+                             f"client1 log:\n{logs['client1']}\nmx1 log:\n{logs['mx1']}")
     assert not twice, f"delivered more than once: {twice[:5]}"
     # bounces would go to the client's root, forwarded to admin@example.test on mx1
     assert live.mailbox_count("mx1", "admin", f"{token}-1") == 0
