@@ -262,16 +262,15 @@ def _pid_stat(pidfile):
     return fields[fields.rfind(')') + 2:].split()
 
 
-def pid_running(pidfile):
-    """True when the first line of pidfile names a live, non-zombie process."""
-    fields = _pid_stat(pidfile)
+def pid_running(pidfile, fields=None):
+    """True when the first line of pidfile names a live, non-zombie process (fields: its _pid_stat, if read)."""
+    fields = _pid_stat(pidfile) if fields is None else fields
     return fields is not None and fields[0] not in ('Z', 'X')
 
 
-def newer_than_daemon(pidfile, paths, margin=1.0):
-    """The paths changed after the live process of pidfile started (see RV(newer_than_daemon))."""
-    fields = _pid_stat(pidfile) if paths else None
-    if fields is None or fields[0] in ('Z', 'X'):
+def newer_than_daemon(fields, paths, margin=1.0):
+    """The paths changed after the live process whose _pid_stat fields these are started (see RV(newer_than_daemon))."""
+    if not paths or fields is None or fields[0] in ('Z', 'X'):
         return []
     try:
         with open('/proc/uptime') as handle:
@@ -374,8 +373,10 @@ def main():
     result['tls_problem'] = tls_problem(params['tls'])
     result['packages_missing'] = missing_packages(module, params['packages'])
     if params['pidfile']:
-        result['running'] = pid_running(params['pidfile'])
-        result['newer_than_daemon'] = newer_than_daemon(params['pidfile'], params['read_at_start'])
+        # One read of the daemon's /proc entry for both answers.
+        fields = _pid_stat(params['pidfile'])
+        result['running'] = pid_running(params['pidfile'], fields)
+        result['newer_than_daemon'] = newer_than_daemon(fields, params['read_at_start'])
     if params['listening']:
         ss = module.get_bin_path('ss')
         if ss:
