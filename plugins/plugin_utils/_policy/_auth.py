@@ -16,7 +16,7 @@ from typing import Any
 
 from ._grammar import _hostname_problem, _kind
 from ._m4 import value_problem
-from ._mc import _listen_entry
+from ._mc import _SMART_HOST_RE, _listen_entry
 
 # The mechanisms confAUTH_OPTIONS `p' hides until STARTTLS is active: with any other (CRAM-MD5,
 # DIGEST-MD5, SCRAM-*) sendmail would offer AUTH on a plain connection.
@@ -154,8 +154,6 @@ def auth_settings(data: Any, mode: str, tls: Mapping, listen: list[dict], define
     return out
 
 
-# The mailer of a SMART_HOST value and its host ('relay' when none is named).
-_SMART_HOST_PARTS_RE = re.compile(r'(?:(?P<mailer>relay|smtp|esmtp|smtp8):)?(?P<host>.*)\Z', re.DOTALL)
 # The mailer whose arguments carry the smart host's port (cf/README: RELAY_MAILER_ARGS, ESMTP_MAILER_ARGS, ...).
 _MAILER_ARGS = {'relay': 'RELAY_MAILER_ARGS', 'smtp': 'SMTP_MAILER_ARGS', 'esmtp': 'ESMTP_MAILER_ARGS',
                 'smtp8': 'SMTP8_MAILER_ARGS'}
@@ -171,7 +169,7 @@ def smart_host_auth(data: Any, smart_host: str, tls: Mapping, access: list[dict]
         if data is not None:
             errors.append(f'sendmail smart host auth settings: must be a mapping, got {_kind(data)}')
         return out
-    match = _SMART_HOST_PARTS_RE.match(smart_host or '')
+    match = _SMART_HOST_RE.match(smart_host or '')
     mailer, host = (match.group('mailer') or 'relay'), match.group('host')
     if host.startswith('[') and host.endswith(']'):
         host = host[1:-1]

@@ -175,7 +175,8 @@ def _wildcard_overlaps(listen: list[tuple[int, dict]]) -> list[str]:
     return errors
 
 
-_SMART_HOST_RE = re.compile(r'(?:(?:relay|smtp|esmtp|smtp8):)?(?P<host>.*)\Z', re.DOTALL)
+# A SMART_HOST value: its mailer (none: relay) and its host.
+_SMART_HOST_RE = re.compile(r'(?:(?P<mailer>relay|smtp|esmtp|smtp8):)?(?P<host>.*)\Z', re.DOTALL)
 _SMART_HOST_FORMS = 'use [relay:|smtp:|esmtp:|smtp8:] then host, [host], [IPv4] or [IPv6:addr]'
 
 
