@@ -81,7 +81,7 @@ def _key(raw: Any, index: int, errors: list[str]) -> dict | None:
         errors.extend(f'{label}: {problem}' for problem in problems)
         return None
     return {'domain': domain.lower(), 'selector': selector, 'managed': bool(private_key), 'bits': bits,
-            'signers': list(signers)}
+            'signers': list(signers), 'index': index}
 
 
 def _relay_clients(access: Any, relay_domains: Any) -> list[str]:
@@ -116,7 +116,8 @@ def _relay_clients(access: Any, relay_domains: Any) -> list[str]:
 
 def dkim_settings(keys: Any, key_dir: Any, internal_hosts: Any, access: Any = None, relay_domains: Any = None,
                   port: Any = 8891, address: Any = '127.0.0.1') -> dict:
-    """``{errors, keys, internal_hosts, socket}``: the checked signing keys (no key text), the hosts OpenDKIM
+    """``{errors, keys, key_files, internal_hosts, socket}``: the checked signing keys (no key text), the
+    private key files the inventory holds (``{path, index}``, the index into ``keys``' input), the hosts OpenDKIM
     signs for (loopback, then ``internal_hosts`` or, when empty, the sendmail policy's relay clients) and the
     milter socket."""
     errors: list[str] = []
@@ -161,4 +162,9 @@ def dkim_settings(keys: Any, key_dir: Any, internal_hosts: Any, access: Any = No
         ip = ipaddress.ip_address('127.0.0.1')
     socket = f'{"inet" if ip.version == 4 else "inet6"}:{port}@{ip}'
     peers = ['127.0.0.1', '::1', 'localhost'] + (hosts or _relay_clients(access, relay_domains))
-    return {'errors': errors, 'keys': out, 'internal_hosts': list(dict.fromkeys(peers)), 'socket': socket}
+    # The private keys the role writes: where, and which dkim_keys entry holds the text (never the text).
+    key_files = [{'path': key['file'], 'index': key.pop('index')} for key in out if key['managed']]
+    for key in out:
+        key.pop('index', None)
+    return {'errors': errors, 'keys': out, 'key_files': key_files, 'internal_hosts': list(dict.fromkeys(peers)),
+            'socket': socket}

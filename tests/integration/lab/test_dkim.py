@@ -154,3 +154,25 @@ def test_sendmail_calls_the_milter_with_f_t(live):
     cf = live.sh("mx1", "grep -E '^(Xopendkim|O InputMailFilters)' /etc/mail/sendmail.cf").stdout
     assert "Xopendkim, S=inet:8891@127.0.0.1, F=T" in cf, cf
     assert "O InputMailFilters=opendkim" in cf, cf
+
+
+def test_a_key_or_key_directory_others_may_read_is_put_back(live):
+    """The role writes the inventory's key and the key directory only where they differ from the host: a hand
+    chmod of either is found by the one read and put back, and opendkim (restarted for its key) still runs."""
+    key, keydir = "/etc/dkimkeys/example.test/lab.private", "/etc/dkimkeys/example.test"
+    content = live.sh("mx1", f"sha256sum {key}").stdout
+    try:
+        live.sh("mx1", f"chmod 0644 {key} && chmod 0755 {keydir}")
+        res = live.converge("-v")
+        assert re.search(r"mx1\s*: ok=\d+\s+changed=[1-9]", res.stdout), res.stdout[-3000:]
+        assert live.sh("mx1", f"stat -c '%a %U' {key} {keydir}").stdout.split() == ["600", "opendkim",
+                                                                                     "700", "opendkim"]
+        assert live.sh("mx1", f"sha256sum {key}").stdout == content
+        private = live.sh("mx1", f"sed -n 2p {key}").stdout.strip()
+        assert len(private) > 40 and private not in res.stdout + res.stderr
+        pid = _opendkim_pid(live)
+        assert pid and live.sh("mx1", f"kill -0 {pid}", check=False).returncode == 0
+        again = live.converge()
+        assert re.search(r"mx1\s*: ok=\d+\s+changed=0 ", again.stdout), again.stdout[-3000:]
+    finally:
+        live.sh("mx1", f"chmod 0600 {key} && chmod 0700 {keydir}", check=False)

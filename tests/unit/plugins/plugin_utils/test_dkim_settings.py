@@ -29,10 +29,20 @@ def test_keys_files_records_and_the_milter_socket(pem):
         {'domain': 'example.net', 'selector': 'mail.a', 'managed': False, 'bits': 4096,
          'signers': ['*@*.example.net', 'x@y.org'], 'dir': '/etc/dkimkeys/example.net',
          'file': '/etc/dkimkeys/example.net/mail.a.private', 'record': 'mail.a._domainkey.example.net'}]
+    # Only the key the inventory holds is written by the role, its text taken from that entry of dkim_keys.
+    assert result['key_files'] == [{'path': '/etc/dkimkeys/example.com/s2026.private', 'index': 0}]
     assert result['internal_hosts'] == ['127.0.0.1', '::1', 'localhost', '192.0.2.0/24', '.clients.example.com']
     assert result['socket'] == 'inet:8891@127.0.0.1'
     assert pem.split('\n')[1] not in repr(result)
     assert run([], port=10025, address='::1')['socket'] == 'inet6:10025@::1'
+
+
+def test_key_files_point_at_the_entry_that_holds_the_text(pem):
+    result = run([{'domain': 'a.example', 'selector': 's1'}, {'domain': 'b.example', 'selector': 's1', 'private_key': pem},
+                  {'domain': 'c.example', 'selector': 's1', 'private_key': pem}])
+    assert result['key_files'] == [{'path': '/etc/dkimkeys/b.example/s1.private', 'index': 1},
+                                   {'path': '/etc/dkimkeys/c.example/s1.private', 'index': 2}]
+    assert all('index' not in key for key in result['keys'])
 
 
 def test_relay_clients_of_the_sendmail_policy_are_signed_for():
