@@ -27,6 +27,17 @@ options:
     type: list
     elements: path
     default: []
+  table:
+    description:
+      - A role's file table, as the O(mailops.sendmail.install_files#module:files) of
+        M(mailops.sendmail.install_files) takes it. Every destination in it (each item's, for an entry with
+        C(each)) and every C(built) file is read as if given in O(paths); of the entries whose C(triggers) hold
+        C(restart), the built file (where there is one) or the destinations count as O(read_at_start).
+      - The action turns it into those two lists on the controller; nothing else of the table goes to the host.
+    type: list
+    elements: dict
+    default: []
+    version_added: 0.1.0
   return_content:
     description: Also return the text of each regular file under RV(files) (C(content); undecodable bytes are replaced).
     type: bool
@@ -79,6 +90,9 @@ options:
     type: dict
     version_added: 0.1.0
 attributes:
+  action:
+    description: Turns O(table) into paths on the controller, then makes one call to the host.
+    support: full
   check_mode:
     description: Runs in check mode and reports the same as in a normal run; it never changes anything.
     support: full
@@ -175,6 +189,7 @@ import stat
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.mailops.sendmail.plugins.module_utils._file_table import table_paths
 from ansible_collections.mailops.sendmail.plugins.module_utils._tls import check_files
 
 
@@ -349,6 +364,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             paths=dict(type='list', elements='path', default=[]),
+            table=dict(type='list', elements='dict', default=[]),
             return_content=dict(type='bool', default=False),
             packages=dict(type='list', elements='str', default=[]),
             pidfile=dict(type='path'),
@@ -361,6 +377,10 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
+    # Without the action (which already did this on the controller), the table is read here.
+    paths, read_at_start = table_paths(params['table'])
+    params['paths'] = list(dict.fromkeys(params['paths'] + paths))
+    params['read_at_start'] = list(dict.fromkeys(params['read_at_start'] + read_at_start))
     result = dict(changed=False, files={}, packages_missing=[], running=None, listening=[],
                   path_safety={}, tls_problem=None, newer_than_daemon=[])
     for path in params['paths']:

@@ -211,3 +211,49 @@ def test_files_changed_after_the_daemon_started_are_named(tmp_path):
         daemon.kill()
         daemon.wait()
     assert _run_module({'pidfile': str(pidfile), 'read_at_start': [str(new)]})['newer_than_daemon'] == []
+
+
+# A table as the roles give install_files: a map with its built file, a class file and a mc that restart the
+# daemon (the mc through the cf built from it), list files through `each`.
+TABLE = [
+    {'id': 'access', 'path': '/etc/mail/access', 'template': 'access.j2', 'built': '/etc/mail/access.db'},
+    {'id': 'local-host-names', 'path': '/etc/mail/local-host-names', 'template': 'lhn.j2', 'triggers': ['restart']},
+    {'id': 'lists', 'each': [{'path': '/srv/lists/a', 'members': ['x']}, {'path': '/srv/lists/b'}],
+     'template': 'alias-file.j2'},
+    {'id': 'tls-key', 'each': [{'path': '/etc/mail/tls/key.pem', 'var': 'k'}], 'template': 'pem.j2',
+     'secret': True, 'triggers': ['restart']},
+    {'id': 'mc', 'path': '/etc/mail/sendmail.mc', 'template': 'sendmail.mc.j2', 'built': '/etc/mail/sendmail.cf',
+     'triggers': ['restart']},
+]
+
+
+def test_the_file_table_names_what_to_read_and_what_the_daemon_reads_at_start():
+    from ansible_collections.mailops.sendmail.plugins.module_utils._file_table import table_paths
+    paths, read_at_start = table_paths(TABLE)
+    assert paths == ['/etc/mail/access', '/etc/mail/access.db', '/etc/mail/local-host-names', '/srv/lists/a',
+                     '/srv/lists/b', '/etc/mail/tls/key.pem', '/etc/mail/sendmail.mc', '/etc/mail/sendmail.cf']
+    # the map's .db is read live (no restart); for the mc, the daemon reads the cf built from it
+    assert read_at_start == ['/etc/mail/local-host-names', '/etc/mail/tls/key.pem', '/etc/mail/sendmail.cf']
+    assert table_paths([]) == ([], []) and table_paths(None) == ([], [])
+
+
+def test_module_reads_the_file_table_and_finds_a_restart_owed(tmp_path):
+    """Without the action (which does the same on the controller), the module reads the table itself: every
+    destination and built file, and a restart-triggering file newer than the daemon is named."""
+    conf, table_db = tmp_path / 'opendkim.conf', tmp_path / 'map.db'
+    conf.write_text('Mode s\n')
+    started = time.time()
+    daemon = subprocess.Popen(['sleep', '30'])
+    try:
+        pidfile = tmp_path / 'daemon.pid'
+        pidfile.write_text('%d\n' % daemon.pid)
+        os.utime(conf, (started + 3, started + 3))
+        table = [{'path': str(conf), 'template': 'opendkim.conf.j2', 'triggers': ['restart']},
+                 {'path': str(tmp_path / 'map'), 'template': 'map.j2', 'built': str(table_db)}]
+        result = _run_module({'table': table, 'paths': [str(tmp_path)], 'pidfile': str(pidfile)})
+        assert sorted(result['files']) == sorted([str(tmp_path), str(conf), str(tmp_path / 'map'), str(table_db)])
+        assert result['files'][str(conf)]['exists'] and not result['files'][str(table_db)]['exists']
+        assert result['newer_than_daemon'] == [str(conf)]
+    finally:
+        daemon.kill()
+        daemon.wait()
