@@ -79,6 +79,12 @@ lane_labs() {       # lane_labs LANE -> the names of the labs the lane makes
     if [ "$1" = matrix ]; then echo "${lab_prefix}matrix"; else echo "${lab_prefix}molecule-$1 ${lab_prefix}itest-$1"; fi
 }
 
+interruptible() {   # interruptible CMD...: CMD with SIGINT's default action, so that stop_lanes' SIGINT
+    # reaches it (pytest and molecule then tear their labs down) also where run.sh was started with
+    # SIGINT ignored, as a background job of a script is, which its children inherit
+    "$@"
+}
+
 result() {          # result WHAT STATUS START: the lane's summary line of one step; returns STATUS
     if [ "$2" = 0 ]; then
         echo "lane: $1 passed, $((SECONDS - $3)) s"
@@ -95,7 +101,7 @@ release_lane() {    # release_lane RELEASE BASE: its image, molecule's fleet on 
     export MAILOPS_LAB_RELEASE=$release
     step "the lab image of Debian $release"
     start=$SECONDS
-    bash lab/image.sh || rc=$?
+    interruptible bash lab/image.sh || rc=$?
     if [ "$rc" = 3 ]; then
         echo "SKIPPED: Debian $release (lab/image.sh above: it has left the mirror): molecule -s $scenario and the live lab"
         return 0
@@ -104,22 +110,23 @@ release_lane() {    # release_lane RELEASE BASE: its image, molecule's fleet on 
     if [ "${MAILOPS_TEST_MOLECULE:-1}" != 0 ]; then
         step "molecule -s $scenario: the lab fleet on Debian $release (converge, idempotence, check, verify)"
         start=$SECONDS rc=0
-        MAILOPS_MOLECULE_LAB=$molecule_lab MAILOPS_MOLECULE_BASE=$base molecule test -s "$scenario" || rc=$?
+        MAILOPS_MOLECULE_LAB=$molecule_lab MAILOPS_MOLECULE_BASE=$base interruptible molecule test -s "$scenario" || rc=$?
         result "molecule -s $scenario (Debian $release)" "$rc" "$start" || return
     fi
     step "integration: the live-lab suite on Debian $release: changes, check mode and safety"
     start=$SECONDS rc=0
     MAILOPS_ITEST_LAB=$itest_lab MAILOPS_ITEST_BASE=$base \
-        python -m pytest -q -p no:cacheprovider "${pytest_args[@]}" tests/integration/lab || rc=$?
+        interruptible python -m pytest -q -p no:cacheprovider "${pytest_args[@]}" tests/integration/lab || rc=$?
     result "live lab (Debian $release)" "$rc" "$start"
 }
 
 matrix_lane() {     # matrix_lane BASE: the ansible-core matrix
     step "ansible-core matrix: the unit, release-check and DNS tests on each older release; molecule's sequence on the oldest"
-    MATRIX_LAB_NAME=$(lane_labs matrix) MATRIX_LAB_BASE=$1 bash tests/matrix.sh
+    MATRIX_LAB_NAME=$(lane_labs matrix) MATRIX_LAB_BASE=$1 interruptible bash tests/matrix.sh
 }
 
 run_lane() {        # run_lane LANE BASE
+    export NO_COLOR=1   # plain logs: molecule colours its output when TERM is an xterm, also into a file
     if [ "$1" = matrix ]; then matrix_lane "$2"; else release_lane "$1" "$2"; fi
 }
 

@@ -76,7 +76,11 @@ def test_a_failed_lane_shows_its_whole_log_and_fails_the_run(tmp_path):
     assert res.stdout.rstrip().splitlines()[-1].split()[:2] == ['bookworm', 'FAILED']
 
 
-def test_an_interrupted_run_interrupts_its_lanes_which_tear_down(tmp_path):
+# SIGINT: Ctrl-C; SIGTERM to a run.sh started with SIGINT ignored (as a script's background job is,
+# and its children with it): the lanes still get the interrupt their teardown needs.
+@pytest.mark.parametrize('sig, ignore_int, status', [(signal.SIGINT, False, 130), (signal.SIGTERM, True, 143)],
+                         ids=['sigint', 'sigterm-with-sigint-ignored'])
+def test_an_interrupted_run_interrupts_its_lanes_which_tear_down(tmp_path, sig, ignore_int, status):
     # A test that waits, in the lane's pytest: it says when it runs and what its teardown did.
     sleeper = tmp_path / 'test_sleeper.py'
     sleeper.write_text(
@@ -88,8 +92,12 @@ def test_an_interrupted_run_interrupts_its_lanes_which_tear_down(tmp_path):
         '        time.sleep(240)\n'
         '    finally:\n'
         f'        Path({str(tmp_path / "torn-down")!r}).write_text("yes")\n')
+    def ignore_sigint():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
     proc = subprocess.Popen(['bash', str(RUN)], env=_env(tmp_path, f'-k sleeper {sleeper}'),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=ignore_sigint if ignore_int else None)  # pylint: disable=subprocess-popen-preexec-fn
     try:
         deadline = time.monotonic() + 120
         while not (tmp_path / 'started').exists():
@@ -97,12 +105,12 @@ def test_an_interrupted_run_interrupts_its_lanes_which_tear_down(tmp_path):
             assert time.monotonic() < deadline, 'the lane never started its test'
             time.sleep(0.2)
         pid = int((tmp_path / 'started').read_text())
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         out, err = proc.communicate(timeout=90)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-    assert proc.returncode == 130, out + err
+    assert proc.returncode == status, out + err
     assert 'run.sh: interrupting the lanes still running: bookworm' in err
     assert '======== lane bookworm: interrupted' in err
     # The lane's pytest got the interrupt (not a kill): its teardown ran, and it is gone.
