@@ -17,8 +17,9 @@
 # The lanes wait on ssh, sendmail restarts and mail delivery far more than they use the CPU, so side
 # by side they use the CPU time one lane alone leaves idle. A table of the lanes, their status and
 # seconds ends the run; its exit status is non-zero when a lane failed. When run.sh is interrupted or
-# fails, it interrupts the lanes still running: their labs are removed by their own teardown (the
-# pytest fixture, molecule's destroy), then by lab.sh down for what a killed teardown left.
+# fails, it interrupts the lanes still running (SIGINT, SIGKILL a minute later): the live suite's
+# pytest fixture removes its lab; molecule aborts without its destroy, so lab.sh down then removes
+# every lab of those lanes.
 # Benchmarks are not part of it (bench/).
 #
 # Knobs for debugging (unset, the run is the whole one CI makes):
@@ -80,9 +81,9 @@ lane_labs() {       # lane_labs LANE -> the names of the labs the lane makes
 }
 
 interruptible() {   # interruptible CMD...: CMD with SIGINT's default action, so that stop_lanes' SIGINT
-    # reaches it (pytest and molecule then tear their labs down) also where run.sh was started with
+    # reaches it (pytest then tears its lab down) also where run.sh was started with
     # SIGINT ignored, as a background job of a script is, which its children inherit
-    "$@"
+    env --default-signal=INT "$@"
 }
 
 result() {          # result WHAT STATUS START: the lane's summary line of one step; returns STATUS
@@ -161,7 +162,7 @@ stop_lanes() {      # on exit: interrupt the lanes still running, then remove wh
     [ ${#lane_of[@]} -gt 0 ] || return 0
     echo "run.sh: interrupting the lanes still running: ${lane_of[*]}" >&2
     for pid in "${!lane_of[@]}"; do kill -INT -- "-$pid" 2>/dev/null || true; done
-    # SIGINT lets pytest and molecule tear their labs down; give them a minute.
+    # SIGINT lets pytest tear its lab down; give it a minute.
     while [ "$waited" -lt 60 ] && lanes_alive; do
         sleep 1
         waited=$((waited + 1))
