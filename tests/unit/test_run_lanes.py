@@ -47,6 +47,10 @@ def _env(tmp_path, pytest_args):
     return env
 
 
+def _ignore_sigint():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _run(tmp_path, pytest_args):
     return subprocess.run(['bash', str(RUN)], env=_env(tmp_path, pytest_args), capture_output=True, text=True,
                           timeout=300, check=False)
@@ -92,12 +96,9 @@ def test_an_interrupted_run_interrupts_its_lanes_which_tear_down(tmp_path, sig, 
         '        time.sleep(240)\n'
         '    finally:\n'
         f'        Path({str(tmp_path / "torn-down")!r}).write_text("yes")\n')
-    def ignore_sigint():
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-
     proc = subprocess.Popen(['bash', str(RUN)], env=_env(tmp_path, f'-k sleeper {sleeper}'),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-                            preexec_fn=ignore_sigint if ignore_int else None)  # pylint: disable=subprocess-popen-preexec-fn
+                            preexec_fn=_ignore_sigint if ignore_int else None)  # pylint: disable=subprocess-popen-preexec-fn
     try:
         deadline = time.monotonic() + 120
         while not (tmp_path / 'started').exists():
