@@ -131,9 +131,10 @@ run_lane() {        # run_lane LANE BASE
     if [ "$1" = matrix ]; then matrix_lane "$2"; else release_lane "$1" "$2"; fi
 }
 
-# What a passed lane shows of its log: the steps, the lanes' and the matrix's summary lines, pytest's
-# last line (also of molecule's verify) and molecule's outcome.
-SUMMARY='^(== |lane: |matrix: |SKIPPED:)|^(=+ )?([0-9]+ [a-z]+(, )?)+ in [0-9.]+s|no tests ran in|Molecule executed'
+# What a passed (or skipped) lane shows of its log: the steps, the lanes' and the matrix's summary
+# lines, lab/image.sh's reason to skip, pytest's last line (also of molecule's verify) and molecule's
+# outcome.
+SUMMARY='^(== |lane: |matrix: |SKIP:|SKIPPED:)|^(=+ )?([0-9]+ [a-z]+(, )?)+ in [0-9.]+s|no tests ran in|Molecule executed'
 
 show_lane() {       # show_lane LANE STATUS SECONDS
     local log=$logs/$1.log
