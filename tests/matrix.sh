@@ -8,10 +8,11 @@
 #   bash tests/matrix.sh             every release below, then the lab sequence on the oldest
 #   bash tests/matrix.sh 2.17 ...    only these releases (and the lab if the oldest is among them)
 #   MATRIX_LAB=0 bash tests/matrix.sh   without the lab sequence (MATRIX_TESTS=0: only the lab)
+#   MATRIX_LAB_NAME=matrix MATRIX_LAB_BASE=160   the lab's name and /27 (tests/run.sh sets both)
 #
 # The lab sequence is molecule/default's test sequence (destroy, create, prepare,
 # converge, idempotence, check, verify, destroy) run with this release's
-# ansible-playbook and pytest, in the lab "matrix" at base 160, removed afterwards.
+# ansible-playbook and pytest, in the lab "matrix" at base 160 (by default), removed afterwards.
 set -euo pipefail
 # ansible-core=ansible: the newest patch release of each supported minor release below
 # the main venv's, with the newest ansible package (the community collections, ansible.posix's
@@ -62,7 +63,8 @@ matrix_lab() {      # matrix_lab VENV: the molecule scenario's sequence with thi
     start=$SECONDS
     # Every step checked by hand: this runs where errexit does not apply (matrix_lab ... || failed=1).
     (
-        export PATH="$venv/bin:$BASE_PATH" VIRTUAL_ENV=$venv MAILOPS_LAB=matrix MAILOPS_LAB_BASE=160 \
+        export PATH="$venv/bin:$BASE_PATH" VIRTUAL_ENV=$venv MAILOPS_LAB=${MATRIX_LAB_NAME:-matrix} \
+            MAILOPS_LAB_BASE=${MATRIX_LAB_BASE:-160} \
             MOLECULE_PROJECT_DIRECTORY=$MAILOPS_ROOT
         play() { ansible-playbook "$@" >"$log" 2>&1 || { tail -n 60 "$log" >&2; echo "matrix: $* failed" >&2; exit 1; }; }
         log=$(mktemp)

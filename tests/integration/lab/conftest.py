@@ -29,8 +29,8 @@ WATCHED = ("/etc/mail/sendmail.mc /etc/mail/sendmail.cf /etc/mail/access /etc/ma
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "releases: exercises what differs between Debian releases (install, config and map builds, "
-                   "restart and rollback, delivery, STARTTLS, the mail log); tests/run.sh runs these on every "
-                   "release of the lab, the whole suite on the default one")
+                   "restart and rollback, delivery, STARTTLS, the mail log): -m releases runs them alone; "
+                   "tests/run.sh runs the whole suite on every release of the lab")
 
 
 class LiveLab(Lab):
