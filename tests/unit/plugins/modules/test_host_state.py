@@ -188,28 +188,34 @@ def test_module_fails_on_unsafe_paths_only_when_asked(tmp_path):
     assert not _run_module({'safe_paths': [safe], 'fail_unsafe': True}).get('failed')
 
 
-def test_files_changed_after_the_daemon_started_are_named(tmp_path):
+@pytest.fixture
+def daemon(tmp_path):
+    """A live process (sleep) with its pid file, and the time just before it started: (pidfile, started)."""
+    started = time.time()
+    process = subprocess.Popen(['sleep', '30'])
+    pidfile = tmp_path / 'daemon.pid'
+    pidfile.write_text('%d\n' % process.pid)
+    yield pidfile, started
+    process.kill()
+    process.wait()
+
+
+def test_files_changed_after_the_daemon_started_are_named(tmp_path, daemon):
     """newer_than_daemon: a file written after the process of the pid file started is named, an older
     one is not; nothing without a live process."""
+    pidfile, started = daemon
     old, new = tmp_path / 'old.cf', tmp_path / 'new.cf'
     old.write_text('old\n')
-    started = time.time()
-    daemon = subprocess.Popen(['sleep', '30'])
-    try:
-        pidfile = tmp_path / 'daemon.pid'
-        pidfile.write_text('%d\n' % daemon.pid)
-        os.utime(old, (started - 5, started - 5))
-        new.write_text('new\n')
-        os.utime(new, (started + 3, started + 3))
-        result = _run_module({'pidfile': str(pidfile), 'read_at_start': [str(old), str(new), str(tmp_path / 'gone')]})
-        assert result['running'] is True
-        assert result['newer_than_daemon'] == [str(new)]
-        # within the second's margin of the start: not newer (the clocks' resolution)
-        os.utime(new, (started + 0.5, started + 0.5))
-        assert _run_module({'pidfile': str(pidfile), 'read_at_start': [str(new)]})['newer_than_daemon'] == []
-    finally:
-        daemon.kill()
-        daemon.wait()
+    os.utime(old, (started - 5, started - 5))
+    new.write_text('new\n')
+    os.utime(new, (started + 3, started + 3))
+    result = _run_module({'pidfile': str(pidfile), 'read_at_start': [str(old), str(new), str(tmp_path / 'gone')]})
+    assert result['running'] is True
+    assert result['newer_than_daemon'] == [str(new)]
+    # within the second's margin of the start: not newer (the clocks' resolution)
+    os.utime(new, (started + 0.5, started + 0.5))
+    assert _run_module({'pidfile': str(pidfile), 'read_at_start': [str(new)]})['newer_than_daemon'] == []
+    pidfile.write_text('999999999\n')   # no such process
     assert _run_module({'pidfile': str(pidfile), 'read_at_start': [str(new)]})['newer_than_daemon'] == []
 
 
@@ -237,23 +243,16 @@ def test_the_file_table_names_what_to_read_and_what_the_daemon_reads_at_start():
     assert table_paths([]) == ([], []) and table_paths(None) == ([], [])
 
 
-def test_module_reads_the_file_table_and_finds_a_restart_owed(tmp_path):
+def test_module_reads_the_file_table_and_finds_a_restart_owed(tmp_path, daemon):
     """Without the action (which does the same on the controller), the module reads the table itself: every
     destination and built file, and a restart-triggering file newer than the daemon is named."""
+    pidfile, started = daemon
     conf, table_db = tmp_path / 'opendkim.conf', tmp_path / 'map.db'
     conf.write_text('Mode s\n')
-    started = time.time()
-    daemon = subprocess.Popen(['sleep', '30'])
-    try:
-        pidfile = tmp_path / 'daemon.pid'
-        pidfile.write_text('%d\n' % daemon.pid)
-        os.utime(conf, (started + 3, started + 3))
-        table = [{'path': str(conf), 'template': 'opendkim.conf.j2', 'triggers': ['restart']},
-                 {'path': str(tmp_path / 'map'), 'template': 'map.j2', 'built': str(table_db)}]
-        result = _run_module({'table': table, 'paths': [str(tmp_path)], 'pidfile': str(pidfile)})
-        assert sorted(result['files']) == sorted([str(tmp_path), str(conf), str(tmp_path / 'map'), str(table_db)])
-        assert result['files'][str(conf)]['exists'] and not result['files'][str(table_db)]['exists']
-        assert result['newer_than_daemon'] == [str(conf)]
-    finally:
-        daemon.kill()
-        daemon.wait()
+    os.utime(conf, (started + 3, started + 3))
+    table = [{'path': str(conf), 'template': 'opendkim.conf.j2', 'triggers': ['restart']},
+             {'path': str(tmp_path / 'map'), 'template': 'map.j2', 'built': str(table_db)}]
+    result = _run_module({'table': table, 'paths': [str(tmp_path)], 'pidfile': str(pidfile)})
+    assert sorted(result['files']) == sorted([str(tmp_path), str(conf), str(tmp_path / 'map'), str(table_db)])
+    assert result['files'][str(conf)]['exists'] and not result['files'][str(table_db)]['exists']
+    assert result['newer_than_daemon'] == [str(conf)]
