@@ -165,8 +165,8 @@ def test_a_key_or_key_directory_others_may_read_is_put_back(live):
         live.sh("mx1", f"chmod 0644 {key} && chmod 0755 {keydir}")
         res = live.converge("-v")
         assert re.search(r"mx1\s*: ok=\d+\s+changed=[1-9]", res.stdout), res.stdout[-3000:]
-        assert live.sh("mx1", f"stat -c '%a %U' {key} {keydir}").stdout.split() == ["600", "opendkim",
-                                                                                     "700", "opendkim"]
+        modes = live.sh("mx1", f"stat -c '%a %U' {key} {keydir}").stdout.split()
+        assert modes == ["600", "opendkim", "700", "opendkim"], modes
         assert live.sh("mx1", f"sha256sum {key}").stdout == content
         private = live.sh("mx1", f"sed -n 2p {key}").stdout.strip()
         assert len(private) > 40 and private not in res.stdout + res.stderr
