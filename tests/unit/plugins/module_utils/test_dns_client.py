@@ -228,10 +228,14 @@ def test_run_concurrently_starts_threads_once_items_wait():
     start = time.perf_counter()
     idents = _dns.run_concurrently(work, range(40), workers=8)
     elapsed = time.perf_counter() - start
-    assert idents[:2] == [threading.get_ident()] * 2  # the first two ran in the caller's thread
-    assert threading.get_ident() not in idents[3:]
-    assert len(set(idents[3:])) > 1
-    assert elapsed < 40 * 0.03 / 2  # sequentially it would take 1.2 s
+    caller = threading.get_ident()
+    # The first ran in the caller's thread (on a loaded machine one 30 ms sleep may already exceed the
+    # budget, so one or two did); from the third on, every item ran in the pool.
+    assert idents[0] == caller
+    assert caller not in idents[2:]
+    assert len(set(idents[2:])) > 1
+    # sequentially it would take at least 1.2 s, however loaded the machine: eight threads take a fraction
+    assert elapsed < 40 * 0.03 * 0.75
 
 
 def test_run_concurrently_without_on_error_raises():
