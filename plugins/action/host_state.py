@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.mailops.sendmail.plugins.module_utils._file_table import table_paths
+from ansible_collections.mailops.sendmail.plugins.module_utils._file_table import with_table
 
 
 class ActionModule(ActionBase):
@@ -19,9 +19,8 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
         args = dict(self._task.args)
-        paths, read_at_start = table_paths(args.pop('table', None))
-        args['paths'] = list(dict.fromkeys(list(args.get('paths') or []) + paths))
-        args['read_at_start'] = list(dict.fromkeys(list(args.get('read_at_start') or []) + read_at_start))
+        args['paths'], args['read_at_start'] = with_table(args.get('paths'), args.get('read_at_start'),
+                                                          args.pop('table', None))
         result.update(self._execute_module(module_name='mailops.sendmail.host_state', module_args=args,
                                            task_vars=task_vars))
         return result

@@ -28,3 +28,10 @@ def table_paths(table):
         if RESTART in (entry.get('triggers') or []):
             read_at_start += built or targets
     return list(dict.fromkeys(paths)), list(dict.fromkeys(read_at_start))
+
+
+def with_table(paths, read_at_start, table):
+    """``paths`` and ``read_at_start`` (host_state's options) with what ``table`` adds, each once, in order."""
+    more_paths, more_at_start = table_paths(table)
+    return (list(dict.fromkeys(list(paths or []) + more_paths)),
+            list(dict.fromkeys(list(read_at_start or []) + more_at_start)))

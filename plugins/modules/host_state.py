@@ -189,7 +189,7 @@ import stat
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.mailops.sendmail.plugins.module_utils._file_table import table_paths
+from ansible_collections.mailops.sendmail.plugins.module_utils._file_table import with_table
 from ansible_collections.mailops.sendmail.plugins.module_utils._tls import check_files
 
 
@@ -378,9 +378,7 @@ def main():
     )
     params = module.params
     # Without the action (which already did this on the controller), the table is read here.
-    paths, read_at_start = table_paths(params['table'])
-    params['paths'] = list(dict.fromkeys(params['paths'] + paths))
-    params['read_at_start'] = list(dict.fromkeys(params['read_at_start'] + read_at_start))
+    params['paths'], params['read_at_start'] = with_table(params['paths'], params['read_at_start'], params['table'])
     result = dict(changed=False, files={}, packages_missing=[], running=None, listening=[],
                   path_safety={}, tls_problem=None, newer_than_daemon=[])
     for path in params['paths']:

@@ -81,7 +81,7 @@ def _key(raw: Any, index: int, errors: list[str]) -> dict | None:
         errors.extend(f'{label}: {problem}' for problem in problems)
         return None
     return {'domain': domain.lower(), 'selector': selector, 'managed': bool(private_key), 'bits': bits,
-            'signers': list(signers), 'index': index}
+            'signers': list(signers)}
 
 
 def _relay_clients(access: Any, relay_domains: Any) -> list[str]:
@@ -163,8 +163,7 @@ def dkim_settings(keys: Any, key_dir: Any, internal_hosts: Any, access: Any = No
     socket = f'{"inet" if ip.version == 4 else "inet6"}:{port}@{ip}'
     peers = ['127.0.0.1', '::1', 'localhost'] + (hosts or _relay_clients(access, relay_domains))
     # The private keys the role writes: where, and which dkim_keys entry holds the text (never the text).
-    key_files = [{'path': key['file'], 'index': key.pop('index')} for key in out if key['managed']]
-    for key in out:
-        key.pop('index', None)
+    key_files = [{'path': key['file'], 'index': seen[(key['domain'], key['selector'].lower())]}
+                 for key in out if key['managed']]
     return {'errors': errors, 'keys': out, 'key_files': key_files, 'internal_hosts': list(dict.fromkeys(peers)),
             'socket': socket}
