@@ -1,28 +1,23 @@
 # Copyright (c) mailops team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Filters that merge and validate a sendmail server's policy.
-
-The documentation of each filter is in the YAML file of the same name
-beside this one (sendmail_policy.yml, sendmail_listen_check.yml,
-fqdn_errors.yml); the logic is in plugin_utils/_policy/.
-"""
+"""The filter that merges and validates a sendmail server's policy (documented in sendmail_policy.yml); the logic
+is in plugin_utils/_policy/."""
 
 from __future__ import annotations
 
-from ansible_collections.mailops.sendmail.plugins.plugin_utils._policy import (
-    build_policy,
-    check_listen,
-    fqdn_errors,
-)
+
+def sendmail_policy(data):
+    """build_policy (plugin_utils/_policy), imported on the first call: Ansible loads every filter file of the
+    collection when a task first uses any of its filters, and the roles' tasks use the others (fqdn_errors,
+    dkim_settings, platform_error), never this one, so they need not import the whole validator."""
+    # pylint: disable-next=import-outside-toplevel
+    from ansible_collections.mailops.sendmail.plugins.plugin_utils._policy import build_policy
+    return build_policy(data)
 
 
 class FilterModule:
-    """mailops.sendmail policy filters."""
+    """mailops.sendmail.sendmail_policy"""
 
     def filters(self):
-        return {
-            'sendmail_policy': build_policy,
-            'sendmail_listen_check': check_listen,
-            'fqdn_errors': fqdn_errors,
-        }
+        return {'sendmail_policy': sendmail_policy}

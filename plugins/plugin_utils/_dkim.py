@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ansible_collections.mailops.sendmail.plugins.plugin_utils._policy._grammar import (
+from ansible_collections.mailops.sendmail.plugins.plugin_utils._grammar import (
     _hostname_problem,
     _kind,
     _path_problem,

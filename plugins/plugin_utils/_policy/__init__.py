@@ -8,9 +8,9 @@ action ``mailops.sendmail.sendmail_policy`` or the filter of the same name) on
 the controller before it changes any host.  The templates only render the
 merged, valid lists that come back, so they hold no logic.
 
-One module per concern:
+One module per concern (the grammar they share, names, addresses, ports, paths and entry shapes, is
+``plugin_utils/_grammar``, beside the fqdn role's check ``_fqdn`` and the listen check ``_listen``):
 
-``_grammar``  names, addresses, paths, entry shapes (shared by every check)
 ``_m4``       what an mc value may hold so that it stays data, never m4 code
 ``_access``   the access map, tag by tag: keys and values
 ``_relay``    the one open-relay judgement (access, relay-domains, features, raw lines)
@@ -18,8 +18,6 @@ One module per concern:
               list files
 ``_layers``   the layered merge (base, group, host) driven by one table
 ``_mc``       listen entries, smart host, features, defines, raw mc lines, masquerading
-``_listen``   where sendmail listens (``ss`` output) against the listen entries
-``_fqdn``     the fqdn role's check
 ``_texts``    the large maps as ready text for the templates
 ``_tls``      the STARTTLS files and options (sendmail_tls_*)
 ``_auth``     SMTP AUTH, its users and the submission listener (sendmail_auth_*)
@@ -36,10 +34,8 @@ from typing import Any
 
 from ._access import access_cross_errors, looks_like_authinfo
 from ._auth import auth_settings, smart_host_auth
-from ._fqdn import fqdn_errors
-from ._grammar import _kind
+from ansible_collections.mailops.sendmail.plugins.plugin_utils._grammar import _kind
 from ._layers import _MAP_SPECS, LAYERED_KEYS, _merge_map
-from ._listen import check_listen
 from ._maps import _include_errors, _with_required_aliases, genericstable_cross_errors, mailertable_cross_errors
 from ._milters import milters
 from ._mc import (_defines, _features, _listen, _mc_extra_lines, _options, _smart_host, cf_requirements, masquerade,
@@ -47,7 +43,7 @@ from ._mc import (_defines, _features, _listen, _mc_extra_lines, _options, _smar
 from ._texts import policy_texts
 from ._tls import tls_settings
 
-__all__ = ['LAYERED_KEYS', 'build_policy', 'check_listen', 'fqdn_errors', 'policy_texts']
+__all__ = ['LAYERED_KEYS', 'build_policy', 'policy_texts']
 
 
 def build_policy(data: Mapping | None) -> dict:

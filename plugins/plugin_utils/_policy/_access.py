@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ._grammar import (
+from ansible_collections.mailops.sendmail.plugins.plugin_utils._grammar import (
     _DIGITS_RE,
     _DSN_RE,
     _HOSTNAME_RE,

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ._grammar import _hostname_problem, _kind
+from ansible_collections.mailops.sendmail.plugins.plugin_utils._grammar import _hostname_problem, _kind
 from ._m4 import value_problem
 from ._mc import _SMART_HOST_RE, _listen_entry
 

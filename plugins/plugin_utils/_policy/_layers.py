@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ._access import (_access_build, _access_key)
-from ._grammar import (
+from ansible_collections.mailops.sendmail.plugins.plugin_utils._grammar import (
     _Options,
     _as_list,
     _read_fields,

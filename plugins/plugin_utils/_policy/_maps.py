@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ._grammar import (
+from ansible_collections.mailops.sendmail.plugins.plugin_utils._grammar import (
     _ACCOUNT_RE,
     _ADDRESS_RE,
     _IPV6_PREFIX_RE,

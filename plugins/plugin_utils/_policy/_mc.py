@@ -10,7 +10,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ._grammar import (
+from ansible_collections.mailops.sendmail.plugins.plugin_utils._grammar import (
+    _endpoint,
+    _port,
     _IDENTIFIER_RE,
     _LOCAL_NAME_RE,
     _Options,
@@ -24,7 +26,6 @@ from ._grammar import (
 from ._m4 import is_macro, macro_word, quote_problem, value_problem
 from ._relay import OPEN_RELAY, RELAY_FEATURES, extra_line_problem
 
-_PORT_NAMES = {'smtp': 25, 'submission': 587, 'smtps': 465}
 _LISTEN_NAME_RE = re.compile(r'[A-Za-z0-9_-]+\Z')
 # DaemonPortOptions' Modifier letters (sendmail's op guide): a b c f s u A C E O S.
 _MODIFIERS = frozenset('abcfsuACEOS')
@@ -36,20 +37,6 @@ _LISTEN_NUMBERS = {'listen': 'Listen', 'snd_buf_size': 'SndBufSize', 'rcv_buf_si
 _LISTEN_FIELDS = ('name', 'port', 'addr', 'family', 'modifiers', 'input_mail_filters', 'delivery_mode',
                   *_LISTEN_NUMBERS)
 _WILDCARDS = {'inet': '0.0.0.0', 'inet6': '::'}
-
-
-def _port(value: Any) -> tuple[int | None, str | None]:
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        value = int(value)
-    elif isinstance(value, str) and value in _PORT_NAMES:
-        return _PORT_NAMES[value], None
-    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 65535:
-        return value, None
-    return None, f'port {value!r} must be 1-65535 or one of {", ".join(_PORT_NAMES)}'
-
-
-def _endpoint(addr: str, port: int) -> str:
-    return f'[{addr}]:{port}' if ':' in addr else f'{addr}:{port}'
 
 
 def _listen_family(entry: Mapping, problems: list[str]) -> tuple[str | None, str | None]:

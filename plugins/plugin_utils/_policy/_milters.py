@@ -22,7 +22,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ._grammar import _as_list, _hostname_problem, _ip, _kind, _path_problem, _read_fields, _report
+from ansible_collections.mailops.sendmail.plugins.plugin_utils._grammar import _as_list, _hostname_problem, _ip, _kind, _path_problem, _read_fields, _report
 from ._m4 import is_macro, value_problem
 
 _NAME_RE = re.compile(r'[A-Za-z0-9_-]+\Z')

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ._grammar import _PATH_RE, _kind
+from ansible_collections.mailops.sendmail.plugins.plugin_utils._grammar import _PATH_RE, _kind
 from ._m4 import value_problem
 
 # Where the role writes the PEMs from the inventory when no path is given (Debian's /etc/mail/tls,

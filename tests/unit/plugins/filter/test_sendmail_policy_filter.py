@@ -1,17 +1,35 @@
-"""The filter plugin maps its names to the policy functions."""
+"""Each filter plugin file maps its one name to its function."""
 
-from ansible_collections.mailops.sendmail.plugins.filter.sendmail_policy import FilterModule
-from ansible_collections.mailops.sendmail.plugins.plugin_utils import _policy
+import subprocess
+import sys
 
-FILTERS = FilterModule().filters()
+from ansible_collections.mailops.sendmail.plugins.filter import fqdn_errors, sendmail_listen_check, sendmail_policy
+from ansible_collections.mailops.sendmail.plugins.plugin_utils import _fqdn, _listen
+
+FILTERS = {}
+for _module in (sendmail_policy, sendmail_listen_check, fqdn_errors):
+    FILTERS.update(_module.FilterModule().filters())
 
 
 def test_filter_names_map_to_the_policy_functions():
-    assert FILTERS == {
-        'sendmail_policy': _policy.build_policy,
-        'sendmail_listen_check': _policy.check_listen,
-        'fqdn_errors': _policy.fqdn_errors,
-    }
+    assert sendmail_policy.FilterModule().filters() == {'sendmail_policy': sendmail_policy.sendmail_policy}
+    assert sendmail_listen_check.FilterModule().filters() == {'sendmail_listen_check': _listen.check_listen}
+    assert fqdn_errors.FilterModule().filters() == {'fqdn_errors': _fqdn.fqdn_errors}
+
+
+def test_loading_the_filters_does_not_load_the_policy_validator():
+    """Ansible loads every filter file of the collection when a task first uses one of its filters: the fqdn
+    and dkim roles' checks (and platform_error) must not pay for importing the policy validator, which only
+    the sendmail_policy filter (and the action) call. Its first call imports it."""
+    code = ('import sys, importlib\n'
+            'for name in ("sendmail_policy", "sendmail_listen_check", "fqdn_errors", "dkim_settings", "platform_error"):\n'
+            '    importlib.import_module("ansible_collections.mailops.sendmail.plugins.filter." + name)\n'
+            'print(sorted(m for m in sys.modules if "._policy" in m))\n'
+            'from ansible_collections.mailops.sendmail.plugins.filter.sendmail_policy import sendmail_policy\n'
+            'print(sendmail_policy({})["errors"], "._policy" in " ".join(sys.modules))\n')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True,
+                         env={'PYTHONPATH': ':'.join(sys.path)}).stdout.splitlines()
+    assert out == ['[]', "['sendmail_listen: must list at least one address for sendmail to listen on'] True"]
 
 
 def test_sendmail_policy_filter_call():

@@ -2,11 +2,9 @@
 
 import pytest
 
-from ansible_collections.mailops.sendmail.plugins.plugin_utils._policy import (
-    build_policy,
-    check_listen,
-    fqdn_errors,
-)
+from ansible_collections.mailops.sendmail.plugins.plugin_utils._fqdn import fqdn_errors
+from ansible_collections.mailops.sendmail.plugins.plugin_utils._listen import check_listen
+from ansible_collections.mailops.sendmail.plugins.plugin_utils._policy import build_policy
 
 
 def ss_line(local, process='("sendmail-mta",pid=812,fd=4)', peer='0.0.0.0:*'):

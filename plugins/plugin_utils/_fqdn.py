@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._grammar import (
+from ansible_collections.mailops.sendmail.plugins.plugin_utils._grammar import (
     _as_list,
     _hostname_problem,
     _ip,

@@ -182,3 +182,21 @@ def _report(errors: list[str], ref: str, key_field: str, raw: Any, problems: lis
 class _Options:
     allow_open_relay: bool
     member_rules: Mapping[str, str | None]
+
+
+# The port names a listen entry may use, as sendmail's DaemonPortOptions knows them.
+_PORT_NAMES = {'smtp': 25, 'submission': 587, 'smtps': 465}
+
+
+def _port(value: Any) -> tuple[int | None, str | None]:
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    elif isinstance(value, str) and value in _PORT_NAMES:
+        return _PORT_NAMES[value], None
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 65535:
+        return value, None
+    return None, f'port {value!r} must be 1-65535 or one of {", ".join(_PORT_NAMES)}'
+
+
+def _endpoint(addr: str, port: int) -> str:
+    return f'[{addr}]:{port}' if ':' in addr else f'{addr}:{port}'

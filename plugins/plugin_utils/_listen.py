@@ -8,8 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from ._grammar import (_ip)
-from ._mc import (_endpoint, _port)
+from ansible_collections.mailops.sendmail.plugins.plugin_utils._grammar import _endpoint, _ip, _port
 
 
 # Ports whose listeners count as sendmail's when ss cannot name the process.
