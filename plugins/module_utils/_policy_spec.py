@@ -10,6 +10,7 @@ from __future__ import annotations
 ARGUMENT_SPEC = dict(
     settings=dict(type='dict', default={}),
     refuse_invalid=dict(type='bool', default=False),
+    platform_error=dict(type='str', default=''),
 )
 
 NOT_ON_A_HOST = ('mailops.sendmail.sendmail_policy runs on the controller (its action plugin); '

@@ -41,6 +41,14 @@ options:
       - The failed result holds only C(errors) in RV(policy).
     type: bool
     default: false
+  platform_error:
+    description:
+      - Why the host's platform is not supported (what the filter P(mailops.sendmail.platform_error#filter) returns),
+        or empty. When set, the action fails with it at once, before it reads any setting (the C(sendmail) role
+        passes it so that its first task refuses an unsupported OS and its policy in one step).
+    type: str
+    default: ''
+    version_added: 0.1.0
 attributes:
   action:
     description: Runs on the controller (its action plugin); it never contacts the host.

@@ -75,6 +75,9 @@ class PolicyAction(ActionBase):
         result = super(PolicyAction, self).run(tmp, task_vars)
         del tmp
         _valid, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        if args['platform_error']:
+            # An unsupported OS first: its names and paths were never loaded, so its settings mean nothing.
+            return dict(result, changed=False, failed=True, msg=args['platform_error'])
         data = dict(args['settings'])
         # The SMTP AUTH users with their passwords: read here, like the PEMs, so that no password is an
         # argument of a task; build_policy checks them and returns names and states only.

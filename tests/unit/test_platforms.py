@@ -148,8 +148,13 @@ def test_the_sendmail_role_refuses_an_unsupported_os_before_its_first_host_step(
     run = run_playbook(tmp_path, ansible_json_env(tmp_path))
     assert run.returncode != 0
     tasks = json.loads(run.stdout)['plays'][0]['tasks']
-    assert tasks[-1]['task']['name'] == 'mailops.sendmail.sendmail : Refuse an OS the role does not support (nothing has been changed on any host)'
+    # The policy action refuses the OS itself, before it reads a setting, and no vars file was loaded.
+    assert tasks[-1]['task']['name'] == ('mailops.sendmail.sendmail : Refuse an unsupported OS, merge the base, group and '
+                                         'host layers and validate every entry (nothing has been changed on any host)')
     assert tasks[-1]['hosts']['ubuntu']['msg'].startswith('ubuntu runs Ubuntu 24.04, which mailops.sendmail does not')
+    assert 'policy' not in tasks[-1]['hosts']['ubuntu']
+    loaded = [t for t in tasks if t['task']['name'].endswith('Load the names and paths of this OS family, distribution and release')]
+    assert [t['hosts']['ubuntu'].get('results') for t in loaded] == [[]], 'no vars file of another OS was loaded'
 
 
 def test_the_platform_table_agrees_with_the_roles_meta_and_galaxy():
