@@ -89,6 +89,24 @@ options:
         use them; the verdict is RV(tls_problem). Nothing is checked without C(cert) and C(key).
     type: dict
     version_added: 0.1.0
+  gather_subset:
+    description:
+      - Also gather these subsets of facts, as M(ansible.builtin.setup) does with its O(ansible.builtin.setup#module:gather_subset)
+        (the same collectors, the same minimal set), and return them under C(ansible_facts), so that a play that
+        needs a few facts and a read of the host makes one call instead of two (C(playbooks/site.yml) reads the facts
+        the roles use and C(/etc/hosts) so). Empty (the default) gathers no facts.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.1.0
+  public_keys:
+    description:
+      - Private key files (PEM, as C(opendkim-genkey) writes them) whose public keys to return under
+        RV(public_keys), derived on the host with C(openssl pkey); the private keys never leave it.
+    type: list
+    elements: path
+    default: []
+    version_added: 0.1.0
 attributes:
   action:
     description: Turns O(table) into paths on the controller, then makes one call to the host.
@@ -123,6 +141,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+ansible_facts:
+  description: The facts of O(gather_subset), as M(ansible.builtin.setup) returns them; empty without it.
+  returned: always
+  type: dict
+  sample: {ansible_distribution: Debian, ansible_distribution_major_version: "12", ansible_service_mgr: systemd}
 files:
   description: One entry per path of O(paths).
   returned: always
@@ -174,6 +197,13 @@ tls_problem:
   returned: always
   type: str
   sample: "/etc/ssl/private/mx1.key: the key does not belong to the certificate /etc/ssl/certs/mx1.pem"
+public_keys:
+  description:
+    - For each file of O(public_keys), its public key as DKIM's C(p=) tag carries it (the DER of the
+      SubjectPublicKeyInfo, in base64), or null when the file is missing or C(openssl) cannot read it.
+  returned: always
+  type: dict
+  sample: {/etc/dkimkeys/example.com/s2026.private: MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu...}
 listening:
   description: The lines of C(ss -ltnpH) when O(listening) is true (null where C(ss) is not installed), else an empty list.
   returned: always
@@ -181,6 +211,7 @@ listening:
   elements: str
 """
 
+import base64
 import grp
 import hashlib
 import os
@@ -191,6 +222,11 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.mailops.sendmail.plugins.module_utils._file_table import with_table
 from ansible_collections.mailops.sendmail.plugins.module_utils._tls import check_files
+
+
+# ansible.builtin.setup's minimal set ('min'), so that a gather_subset means here what it means there.
+_MINIMAL_SUBSET = frozenset(['apparmor', 'caps', 'cmdline', 'date_time', 'distribution', 'dns', 'env', 'fips', 'local',
+                             'lsb', 'pkg_mgr', 'platform', 'python', 'selinux', 'service_mgr', 'ssh_pub_keys', 'user'])
 
 
 def _name(lookup, ident):
@@ -340,6 +376,37 @@ def missing_rpm_packages(module, names):
     return missing
 
 
+def public_keys(module, paths):
+    """{path: the base64 DER public key of the private key in path, or None} (see RV(public_keys))."""
+    keys = {}
+    openssl = module.get_bin_path('openssl') if paths else None
+    for path in paths:
+        keys[path] = None
+        if openssl is None or not os.path.isfile(path):
+            continue
+        # Bytes out (DER): run_command's text decoding would mangle them.
+        rc, out, _err = module.run_command([openssl, 'pkey', '-in', path, '-pubout', '-outform', 'DER'],
+                                           encoding=None)
+        if rc == 0 and out:
+            keys[path] = base64.b64encode(out).decode('ascii')
+    return keys
+
+
+def gather_facts(module, subset):
+    """The facts of these subsets, gathered as ansible.builtin.setup gathers them (its collectors)."""
+    if not subset:
+        return {}
+    # Imported here: the other reads need none of the collectors.
+    # pylint: disable=import-outside-toplevel
+    from ansible.module_utils.facts import ansible_collector, default_collectors
+    from ansible.module_utils.facts.namespace import PrefixFactNamespace
+    collector = ansible_collector.get_ansible_collector(
+        all_collector_classes=default_collectors.collectors,
+        namespace=PrefixFactNamespace(namespace_name='ansible', prefix='ansible_'),
+        filter_spec=[], gather_subset=subset, gather_timeout=10, minimal_gather_subset=_MINIMAL_SUBSET)
+    return collector.collect(module=module)
+
+
 def tls_problem(files):
     """Why the STARTTLS files on this host would not work, or None (see RV(tls_problem))."""
     cert, key, ca = (files or {}).get('cert'), (files or {}).get('key'), (files or {}).get('ca')
@@ -373,14 +440,21 @@ def main():
             safe_paths=dict(type='list', elements='path', default=[]),
             fail_unsafe=dict(type='bool', default=False),
             tls=dict(type='dict'),
+            public_keys=dict(type='list', elements='path', default=[]),
+            gather_subset=dict(type='list', elements='str', default=[]),
         ),
         supports_check_mode=True,
     )
     params = module.params
     # Without the action (which already did this on the controller), the table is read here.
     params['paths'], params['read_at_start'] = with_table(params['paths'], params['read_at_start'], params['table'])
-    result = dict(changed=False, files={}, packages_missing=[], running=None, listening=[],
-                  path_safety={}, tls_problem=None, newer_than_daemon=[])
+    try:
+        facts = gather_facts(module, params['gather_subset'])
+    except Exception as exc:  # pylint: disable=broad-except
+        # A subset the collectors do not know (setup fails the same way).
+        module.fail_json(msg='gather_subset %s: %s' % (params['gather_subset'], exc))
+    result = dict(changed=False, ansible_facts=facts, files={}, packages_missing=[], running=None, listening=[],
+                  path_safety={}, tls_problem=None, newer_than_daemon=[], public_keys={})
     for path in params['paths']:
         try:
             result['files'][path] = file_state(path, params['return_content'])
@@ -389,6 +463,7 @@ def main():
     for path in params['safe_paths']:
         result['path_safety'][path] = path_safety(path)
     result['tls_problem'] = tls_problem(params['tls'])
+    result['public_keys'] = public_keys(module, params['public_keys'])
     result['packages_missing'] = missing_packages(module, params['packages'])
     if params['pidfile']:
         # One read of the daemon's /proc entry for both answers.

@@ -105,7 +105,7 @@ PLAYBOOK = """
         dest: "{{ __test_out }}/{{ inventory_hostname }}/hosts"
         mode: '0644'
       vars:
-        __fqdn_hosts: "{{ __test_hosts_state }}"
+        __fqdn_state: "{{ __test_hosts_state }}"
 """
 
 

@@ -1,5 +1,6 @@
 """host_state on real files, pid files and the real package database of this machine."""
 
+import base64
 import hashlib
 import os
 import subprocess
@@ -256,3 +257,40 @@ def test_module_reads_the_file_table_and_finds_a_restart_owed(tmp_path, daemon):
     assert sorted(result['files']) == sorted([str(tmp_path), str(conf), str(tmp_path / 'map'), str(table_db)])
     assert result['files'][str(conf)]['exists'] and not result['files'][str(table_db)]['exists']
     assert result['newer_than_daemon'] == [str(conf)]
+
+
+def test_module_returns_the_public_key_of_each_private_key(tmp_path):
+    """The DKIM records come from the read: the public key (base64 DER) as `openssl pkey` derives it,
+    compared here with the cryptography library's own derivation; null for a missing or unreadable key."""
+    serialization = pytest.importorskip('cryptography.hazmat.primitives.serialization')
+    rsa = pytest.importorskip('cryptography.hazmat.primitives.asymmetric.rsa')
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = tmp_path / 's2026.private'
+    private.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                          serialization.NoEncryption()))
+    garbage = tmp_path / 'garbage.private'
+    garbage.write_text('not a key\n')
+    result = _run_module({'public_keys': [str(private), str(garbage), str(tmp_path / 'gone.private')]})
+    der = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    assert result['public_keys'] == {str(private): base64.b64encode(der).decode('ascii'),
+                                     str(garbage): None, str(tmp_path / 'gone.private'): None}
+    assert 'PRIVATE' not in json.dumps(result), 'no private key text in the result'
+    assert _run_module({})['public_keys'] == {}
+
+
+def test_module_gathers_the_facts_of_the_subsets_asked_for(tmp_path):
+    """site.yml reads the facts the roles use and /etc/hosts in one call: the facts are setup's, from the same
+    collectors (compared with this machine's own files), and only those of the subsets asked for."""
+    hosts = tmp_path / 'hosts'
+    hosts.write_text('127.0.0.1\tlocalhost\n')
+    result = _run_module({'gather_subset': ['!all', '!min', 'platform', 'distribution'], 'paths': [str(hosts)],
+                          'return_content': True})
+    facts = result['ansible_facts']
+    assert facts['ansible_hostname'] == os.uname().nodename.split('.')[0]
+    assert facts['ansible_system'] == 'Linux' and facts['ansible_kernel'] == os.uname().release
+    assert facts['ansible_os_family'] and facts['ansible_distribution']
+    assert 'ansible_default_ipv4' not in facts and 'ansible_service_mgr' not in facts, 'only the subsets asked for'
+    assert result['files'][str(hosts)]['content'] == '127.0.0.1\tlocalhost\n'
+    assert _run_module({})['ansible_facts'] == {}
+    bad = _run_module({'gather_subset': ['no_such_subset']})
+    assert bad['failed'] and 'no_such_subset' in bad['msg']
