@@ -108,6 +108,9 @@ EXPECTED = {
         ('Read the facts the filter needs', ok(**{'ansible_facts.ansible_distribution': 'Debian'})),
         ('Refuse an OS the collection does not support', skipped()),
     ],
+    'mail_domains EXAMPLES': [
+        ('List the mail domains of a server from its three layers', ok(msg=['example.com', 'example.net'])),
+    ],
     'dkim_settings EXAMPLES': [
         ('Check the signing keys and show the milter socket',
          ok(msg='inet:8891@127.0.0.1 signs for 127.0.0.1, ::1, localhost, 192.0.2.0/24')),
@@ -139,6 +142,7 @@ def _sources():
         'fqdn_errors EXAMPLES': (filter_examples('fqdn_errors'), {}),
         'platform_error EXAMPLES': (filter_examples('platform_error'), {}),
         'dkim_settings EXAMPLES': (filter_examples('dkim_settings'), {}),
+        'mail_domains EXAMPLES': (filter_examples('mail_domains'), {}),
         # The host of the README's inventory example (group_vars/mail_servers.yml + host_vars/mx1.yml).
         'sendmail_policy EXAMPLES': (module_examples('sendmail_policy'), _server_vars(
             layers['group_vars/mail_servers.yml'], layers['host_vars/mx1.yml'])),
@@ -213,7 +217,7 @@ def test_every_example_of_the_controller_sources_is_mapped():
     """The sources run here are every filter example that needs no sendmail host, and the action's."""
     assert set(_sources()) == set(EXPECTED)
     lab_only = {'sendmail_listen_check'}    # it reads a sendmail host: the lab test runs it
-    documented = {'sendmail_policy', 'fqdn_errors', 'platform_error', 'dkim_settings'}
+    documented = {'sendmail_policy', 'fqdn_errors', 'platform_error', 'dkim_settings', 'mail_domains'}
     assert {p.stem for p in (ROOT / 'plugins' / 'filter').glob('*.yml')} == documented | lab_only
 
 

@@ -22,7 +22,8 @@ def test_loading_the_filters_does_not_load_the_policy_validator():
     and dkim roles' checks (and platform_error) must not pay for importing the policy validator, which only
     the sendmail_policy filter (and the action) call. Its first call imports it."""
     code = ('import sys, importlib\n'
-            'for name in ("sendmail_policy", "sendmail_listen_check", "fqdn_errors", "dkim_settings", "platform_error"):\n'
+            'for name in ("sendmail_policy", "sendmail_listen_check", "fqdn_errors", "dkim_settings", "platform_error",\n'
+            '             "mail_domains"):\n'
             '    importlib.import_module("ansible_collections.mailops.sendmail.plugins.filter." + name)\n'
             'print(sorted(m for m in sys.modules if "._policy" in m))\n'
             'from ansible_collections.mailops.sendmail.plugins.filter.sendmail_policy import sendmail_policy\n'
