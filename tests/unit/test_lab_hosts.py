@@ -21,7 +21,8 @@ def _settings(host, env, plugin):
     msg = '{{ {%s} }}' % ', '.join("'%s': %s" % (name, name) for name in NAMES)
     out = subprocess.run(['ansible', host, '-i', 'lab/inventory', '-i', 'bench/inventory', '-m', 'ansible.builtin.debug',
                           '-a', json.dumps({'msg': msg})], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)['plays'][0]['tasks'][0]['hosts'][host]['msg']
+    # As text: ansible-core before 2.19 renders lab_base's template ('{{ ... | int }}') to the string '0'.
+    return {name: str(value) for name, value in json.loads(out.stdout)['plays'][0]['tasks'][0]['hosts'][host]['msg'].items()}
 
 
 @pytest.mark.parametrize('host, env', [
