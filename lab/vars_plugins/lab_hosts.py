@@ -6,10 +6,9 @@
 lab/inventory spells them as templates of the lab's environment (MAILOPS_LAB, MAILOPS_LAB_BASE, HOME), so
 that labs live side by side in one inventory. Ansible renders such a template again for every task of every
 host, also a skipped one; a production inventory holds plain addresses. This plugin (enabled by the
-repository's ansible.cfg; lab tooling, not part of the collection) gives every lab host the same values
+repository's ansible.cfg and by each molecule scenario's config_options; lab tooling, not part of the collection) gives every lab host the same values
 already rendered, as host variables, which take precedence over the inventory's templates: the lab then
-costs per task what a production inventory costs. Without it (molecule's own configuration) the templates
-give the same values.
+costs per task what a production inventory costs. Without it the templates give the same values.
 """
 
 from __future__ import annotations

@@ -49,9 +49,18 @@ def _raw(host, plugin):
 
 def test_ansible_cfg_enables_the_plugin_and_its_values_are_plain():
     """With the plugin (the repository's ansible.cfg) no connection setting is left to render per task; without it
-    (molecule's own configuration) the lab still works from the templates."""
+    the lab still works from the templates."""
     on, off = _raw('mx2', True), _raw('mx2', False)
     for name in NAMES:
         assert '{{' not in str(on[name]), (name, on[name])
     assert off['ansible_host'] == '{{ lab_prefix }}.{{ lab_base | int + 4 }}'
     assert '{{' in off['lab_ssh_dir'] and '{{' in off['ansible_ssh_common_args']
+
+
+@pytest.mark.parametrize('scenario', sorted(p.name for p in (ROOT / 'molecule').iterdir() if (p / 'molecule.yml').is_file()))
+def test_every_molecule_scenario_enables_the_plugin(scenario):
+    """Molecule writes its own ansible.cfg from config_options, so each scenario enables the plugin itself."""
+    import yaml
+    defaults = yaml.safe_load((ROOT / 'molecule' / scenario / 'molecule.yml').read_text())['provisioner']['config_options']['defaults']
+    assert defaults['vars_plugins'] == '${MOLECULE_PROJECT_DIRECTORY}/lab/vars_plugins'
+    assert [name.strip() for name in defaults['vars_plugins_enabled'].split(',')] == ['ansible.builtin.host_group_vars', 'lab_hosts']
