@@ -25,7 +25,8 @@ set -euo pipefail
 : "${MAILOPS_LAB_BASE:=0}"
 : "${MAILOPS_LAB_DOMAIN:=example.test}"
 LAB_PREFIX=198.51.100
-case "$MAILOPS_LAB_BASE" in 0|32|64|96|128|160|192) ;; *) echo "MAILOPS_LAB_BASE must be a /27 start below 224" >&2; exit 2 ;; esac
+# 192 and up lie in podman's default network (198.51.100.192/26, lab/containers.conf).
+case "$MAILOPS_LAB_BASE" in 0|32|64|96|128|160) ;; *) echo "MAILOPS_LAB_BASE must be a /27 start from 0 to 160 (0, 32, 64, 96, 128, 160): 192 and up lie in podman's default network, 198.51.100.192/26 (lab/containers.conf)" >&2; exit 2 ;; esac
 LAB_NET="$MAILOPS_LAB-net"
 LAB_SUBNET="$LAB_PREFIX.$MAILOPS_LAB_BASE/27"
 LAB_GATEWAY="$LAB_PREFIX.$((MAILOPS_LAB_BASE + 1))"

@@ -117,7 +117,7 @@ release_lane() {    # release_lane RELEASE BASE: its image, molecule's fleet on 
     step "integration: the live-lab suite on Debian $release: changes, check mode and safety"
     start=$SECONDS rc=0
     MAILOPS_ITEST_LAB=$itest_lab MAILOPS_ITEST_BASE=$base \
-        interruptible python -m pytest -q -p no:cacheprovider "${pytest_args[@]}" tests/integration/lab || rc=$?
+        interruptible python -m pytest -q -p no:cacheprovider --durations=15 "${pytest_args[@]}" tests/integration/lab || rc=$?
     result "live lab (Debian $release)" "$rc" "$start"
 }
 
@@ -132,9 +132,10 @@ run_lane() {        # run_lane LANE BASE
 }
 
 # What a passed (or skipped) lane shows of its log: the steps, the lanes' and the matrix's summary
-# lines, lab/image.sh's reason to skip, pytest's last line (also of molecule's verify) and molecule's
-# outcome.
+# lines, lab/image.sh's reason to skip, pytest's last line (also of molecule's verify), the live suite's
+# slowest tests (where a lane's time goes) and molecule's outcome.
 SUMMARY='^(== |lane: |matrix: |SKIP:|SKIPPED:)|^(=+ )?([0-9]+ [a-z]+(, )?)+ in [0-9.]+s|no tests ran in|Molecule executed'
+SUMMARY+='|^=+ slowest [0-9]+ durations|^[0-9]+\.[0-9]+s (call|setup|teardown) '
 
 show_lane() {       # show_lane LANE STATUS SECONDS
     local log=$logs/$1.log

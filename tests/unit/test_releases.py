@@ -85,8 +85,8 @@ def test_each_lane_of_tests_run_sh_has_its_own_lab_subnet():
     bases = lane_bases()
     assert set(bases) == set(releases()) | {'matrix'}
     assert len(set(bases.values())) == len(bases), f'two lanes share a /27: {bases}'
-    # 0 is the demo's and 32 molecule's when run by hand (docs/lab.md); lab.sh takes /27 starts below 224.
-    assert {int(base) for base in bases.values()} <= {64, 96, 128, 160, 192}, bases
+    # 0 is the demo's and 32 molecule's when run by hand (docs/lab.md); lab.sh takes /27 starts from 0 to 160.
+    assert {int(base) for base in bases.values()} <= {64, 96, 128, 160}, bases
     assert bases['matrix'] == '160', 'tests/matrix.sh defaults to 160 when run alone'
 
 
@@ -116,6 +116,18 @@ def test_an_unknown_release_is_refused_naming_the_releases():
                          env=_lab_env(MAILOPS_LAB_RELEASE='buster'), check=False)
     assert res.returncode == 2
     assert f"MAILOPS_LAB_RELEASE must be one of: {' '.join(releases())} (not 'buster')" in res.stderr
+
+
+@pytest.mark.parametrize('base, ok', [('160', True), ('192', False), ('224', False), ('40', False)])
+def test_lab_bases_are_the_six_27s_below_podmans_default_network(base, ok):
+    res = subprocess.run(['bash', str(ROOT / 'lab' / 'lab.sh'), 'env'], capture_output=True, text=True,
+                         env=_lab_env(MAILOPS_LAB_BASE=base), check=False)
+    if ok:
+        assert res.returncode == 0 and f'LAB_SUBNET=198.51.100.{base}/27\n' in res.stdout, res.stderr
+    else:
+        assert res.returncode == 2
+        assert 'MAILOPS_LAB_BASE must be a /27 start from 0 to 160' in res.stderr
+        assert "podman's default network, 198.51.100.192/26" in res.stderr
 
 
 def test_lab_env_shows_the_release_and_its_image():
