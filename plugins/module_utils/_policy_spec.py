@@ -11,6 +11,14 @@ ARGUMENT_SPEC = dict(
     settings=dict(type='dict', default={}),
     refuse_invalid=dict(type='bool', default=False),
     platform_error=dict(type='str', default=''),
+    # The role's names and paths (plugins/plugin_utils/_sendmail_files.py PLATFORM_KEYS): with them the file table.
+    platform=dict(type='dict', options=dict(
+        helper=dict(type='path'),
+        conf_dir=dict(type='path'),
+        conf_group=dict(type='str'),
+        map_type=dict(type='str'),
+        aliases_file=dict(type='path'),
+    )),
 )
 
 NOT_ON_A_HOST = ('mailops.sendmail.sendmail_policy runs on the controller (its action plugin); '

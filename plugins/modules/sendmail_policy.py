@@ -49,6 +49,28 @@ options:
     type: str
     default: ''
     version_added: 0.1.0
+  platform:
+    description:
+      - The names and paths of the host's sendmail, as the role M(mailops.sendmail.sendmail) has them per OS
+        family. With them (and a policy without errors) the action also returns RV(files), the role's file table.
+    type: dict
+    version_added: 0.1.0
+    suboptions:
+      helper:
+        description: Path of the role's helper on the host (it runs the checks and rebuilds).
+        type: path
+      conf_dir:
+        description: sendmail's configuration directory, for example C(/etc/mail).
+        type: path
+      conf_group:
+        description: The group of the maps and class files a new file gets, for example C(smmsp).
+        type: str
+      map_type:
+        description: The makemap type of the maps, for example C(hash).
+        type: str
+      aliases_file:
+        description: The aliases file, for example C(/etc/aliases).
+        type: path
 attributes:
   action:
     description: Runs on the controller (its action plugin); it never contacts the host.
@@ -99,6 +121,18 @@ policy:
     access_text: "Connect:198.51.100.5\tRELAY\n"
     access_count: 1
     relay_domains: [example.test]
+files:
+  description:
+    - With O(platform), every file the role M(mailops.sendmail.sendmail) writes, one entry each, in the order they are
+      written (the O(mailops.sendmail.install_files#module:files) of its write and the
+      O(mailops.sendmail.host_state#module:table) of its read).
+  returned: when O(platform) is given and the policy has no errors
+  type: list
+  elements: dict
+  sample:
+    - {id: access, path: /etc/mail/access, template: access.j2, owner: root, group: root, mode: '0600',
+       keep_attributes: true, validate: [/usr/local/sbin/mailops-sendmail, check-map, hash, '%s'],
+       post_command: [/usr/local/sbin/mailops-sendmail, build-map, hash, /etc/mail/access], built: /etc/mail/access.db}
 """
 
 from ansible_collections.mailops.sendmail.plugins.module_utils._policy_spec import main

@@ -23,6 +23,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.mailops.sendmail.plugins.module_utils._policy_spec import ARGUMENT_SPEC
 from ansible_collections.mailops.sendmail.plugins.module_utils._tls import check_files
 from ansible_collections.mailops.sendmail.plugins.plugin_utils._policy import LAYERED_KEYS, build_policy, policy_texts
+from ansible_collections.mailops.sendmail.plugins.plugin_utils._sendmail_files import PLATFORM_KEYS, file_table
 
 _MARKERS = ('{{', '{%', '{#')
 
@@ -78,6 +79,11 @@ class PolicyAction(ActionBase):
         if args['platform_error']:
             # An unsupported OS first: its names and paths were never loaded, so its settings mean nothing.
             return dict(result, changed=False, failed=True, msg=args['platform_error'])
+        platform = args['platform']
+        missing = [key for key in PLATFORM_KEYS if platform is not None and not platform.get(key)]
+        if missing:
+            return dict(result, changed=False, failed=True,
+                        msg='platform: %s missing or empty (it needs %s)' % (', '.join(missing), ', '.join(PLATFORM_KEYS)))
         data = dict(args['settings'])
         # The SMTP AUTH users with their passwords: read here, like the PEMs, so that no password is an
         # argument of a task; build_policy checks them and returns names and states only.
@@ -98,7 +104,11 @@ class PolicyAction(ActionBase):
             host = task_vars.get('inventory_hostname', 'this host')
             return dict(result, changed=False, failed=True, policy=dict(errors=policy['errors']),
                         msg='\n  '.join(['Invalid sendmail settings for %s:' % host] + policy['errors']))
-        result.update(changed=False, policy=policy_texts(policy))
+        texts = policy_texts(policy)
+        result.update(changed=False, policy=texts)
+        if platform is not None and not policy['errors']:
+            # The sendmail role's file table, built here once: its state read and its write take it as it is.
+            result['files'] = file_table(texts, platform)
         if policy['secrets']:
             # AuthInfo passwords in the access map: the result (the map as text) stays out of every log.
             result['_ansible_no_log'] = True

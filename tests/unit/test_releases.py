@@ -71,7 +71,7 @@ def test_tests_run_sh_runs_every_release_of_the_lab():
     assert '. lab/lib.sh && echo "$LAB_DEFAULT_RELEASE $LAB_RELEASES"' in text
     # One lane per release: molecule's scenario, then the whole live-lab suite, no subset.
     assert 'molecule test -s "$scenario"' in text
-    assert 'python -m pytest -q -p no:cacheprovider "${pytest_args[@]}" tests/integration/lab' in text
+    assert 'python -m pytest -q -p no:cacheprovider --durations=15 "${pytest_args[@]}" tests/integration/lab' in text
     assert '-m releases' not in text
 
 

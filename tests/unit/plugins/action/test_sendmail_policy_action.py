@@ -41,6 +41,8 @@ PLAY_VARS = dict(
     filter_input=dict({key: '{{ sendmail_%s }}' % key for key in LAYERED_KEYS if 'sendmail_' + key in LAYERS},
                       mode='server', listen='{{ listen }}'),
 )
+PLATFORM = dict(helper='/usr/local/sbin/mailops-sendmail', conf_dir='/etc/mail', conf_group='smmsp', map_type='hash',
+                aliases_file='/etc/aliases')
 POLICY_TASK = {'mailops.sendmail.sendmail_policy': {'settings': {'mode': 'server', 'listen': '{{ listen }}'}}}
 PLAYBOOK = [{
     'name': 'The sendmail_policy action and filter',
@@ -61,6 +63,12 @@ PLAYBOOK = [{
         dict(name='Action with a layer rendering to template text', ignore_errors=True, **POLICY_TASK, vars={
             'sendmail_host_dnsbl': '{% raw %}{{ not_a_template }}{% endraw %}',
         }),
+        {'name': 'Action with the platform', 'register': 'with_platform', 'mailops.sendmail.sendmail_policy': dict(
+            POLICY_TASK['mailops.sendmail.sendmail_policy'], platform=PLATFORM)},
+        {'name': 'Action with a platform short of a path', 'ignore_errors': True, 'mailops.sendmail.sendmail_policy': dict(
+            POLICY_TASK['mailops.sendmail.sendmail_policy'], platform=dict(PLATFORM, conf_dir=''))},
+        {'name': 'Action with errors and the platform', 'vars': {'sendmail_host_dnsbl': '{{ my_domain }}'},
+         'mailops.sendmail.sendmail_policy': dict(POLICY_TASK['mailops.sendmail.sendmail_policy'], platform=PLATFORM)},
     ],
 }]
 
@@ -230,3 +238,23 @@ def test_refuse_invalid_fails_with_every_error_and_the_host(tmp_path, ansible_js
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert secret not in proc.stdout + proc.stderr
+
+
+def test_with_the_platform_the_action_returns_the_roles_file_table(results):
+    from ansible_collections.mailops.sendmail.plugins.plugin_utils._sendmail_files import file_table
+    result = results['Action with the platform']
+    assert 'files' not in results['Action']
+    assert result['files'] == file_table(result['policy'], PLATFORM)
+    assert result['files'][1]['path'] == '/etc/mail/access'
+
+
+def test_a_platform_short_of_a_path_is_refused_naming_it(results):
+    result = results['Action with a platform short of a path']
+    assert result['failed'] is True
+    assert result['msg'] == ('platform: conf_dir missing or empty '
+                             '(it needs helper, conf_dir, conf_group, map_type, aliases_file)')
+
+
+def test_a_policy_with_errors_has_no_file_table(results):
+    result = results['Action with errors and the platform']
+    assert result['policy']['errors'] and 'files' not in result

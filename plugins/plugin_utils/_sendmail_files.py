@@ -1,0 +1,96 @@
+# Copyright (c) mailops team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Every file the sendmail role writes, one entry each: the table of mailops.sendmail.install_files.
+
+The policy step (mailops.sendmail.sendmail_policy with ``platform``) builds it once per host from the merged
+policy and the platform's names and paths (the role's vars per OS family); the role's state read
+(host_state's ``table``) and its write (install_files' ``files``) take it as it is. Each file is rendered
+once on the controller, compared with what host_state read, and written where it differs in one call to
+the host, each new content first accepted by its check (``validate``), then replaced and rebuilt
+(``post_command``: sendmail.cf, the .db maps) beside the live file. A built file older than its source is
+rebuilt alone. ``triggers: [restart]`` restarts sendmail after the call (the role's tasks/restart.yml).
+
+sendmail.mc, the maps and the class files keep the owner, group and mode the host gave them (the
+distribution's, or the administrator's) less group/other write, execute and set-id bits, which sendmail
+refuses on class files and maps (``keep_attributes``); owner, group and mode are those of a new file, as
+the distribution's package makes them. The helper runs the checks, so it goes first (phase 0).
+
+Adding a managed file means one entry here (and its template in the role's templates/).
+"""
+
+from __future__ import annotations
+
+# The platform's names and paths the table needs (the sendmail role's vars/<OS family>.yml and vars/main.yml).
+PLATFORM_KEYS = ('helper', 'conf_dir', 'conf_group', 'map_type', 'aliases_file')
+
+
+def _map(name, platform, group, mode, **extra):
+    """A makemap source in the configuration directory: checked as a map, rebuilt into its .db."""
+    helper, conf_dir, map_type = platform['helper'], platform['conf_dir'], platform['map_type']
+    path = '%s/%s' % (conf_dir, name)
+    entry = dict(id=name, path=path, template=name + '.j2', keep_attributes=True, owner='root', group=group,
+                 mode=mode, validate=[helper, 'check-map', map_type, '%s'],
+                 post_command=[helper, 'build-map', map_type, path], built=path + '.db')
+    entry.update(extra)
+    return entry
+
+
+def _class_file(name, platform, names):
+    """A class file sendmail reads at start (relay-domains, local-host-names): a change restarts it."""
+    return dict(id=name, path='%s/%s' % (platform['conf_dir'], name), template='class-file.j2',
+                vars={'__sendmail_class_names': list(names)}, keep_attributes=True, owner='root',
+                group=platform['conf_group'], mode='0644', triggers=['restart'])
+
+
+def file_table(policy, platform):
+    """The table for a valid policy (what sendmail_policy returns under ``policy``) and the platform's
+    names and paths (PLATFORM_KEYS), in the order the files are written."""
+    helper, conf_dir, group = platform['helper'], platform['conf_dir'], platform['conf_group']
+    aliases_file = platform['aliases_file']
+    tls_files = list(policy['tls']['files'])
+    cf_requirements = list(policy['cf_requirements'])
+    return [
+        # A backup copy would be a second, stale helper on root's PATH.
+        dict(id='helper', path=helper, file='mailops-sendmail', owner='root', group='root', mode='0755', phase=0,
+             backup=False),
+        # --diff shows AuthInfo lines (old and new) only as a placeholder: they carry passwords.
+        _map('access', platform, 'root', '0600', diff_hide='(?i)^AuthInfo:'),
+        _map('virtusertable', platform, group, '0644'),
+        _map('mailertable', platform, group, '0644'),
+        _map('genericstable', platform, group, '0644'),
+        # The ":include:" list files, one per sendmail_alias_files entry (its path, owner, group and mode).
+        # host_state checks where each goes (path_safety): a list file whose path or a parent directory is a
+        # symbolic link, or whose directory others than root may write in, is refused before anything changes;
+        # the directories missing on its path are made (root, 0755), existing ones are never re-owned or re-moded.
+        dict(id='lists', each=list(policy['alias_files']), template='alias-file.j2'),
+        # The file named, not the one sendmail.cf names: sendmail.mc, and the cf built from it, come last.
+        dict(id='aliases', path=aliases_file, template='aliases.j2', keep_attributes=True, owner='root',
+             group='root', mode='0644', validate=[helper, 'check-aliases', '%s'],
+             post_command=['newaliases', '-oA' + aliases_file], built=aliases_file + '.db'),
+        _class_file('relay-domains', platform, policy['relay_domains']),
+        _class_file('local-host-names', platform, policy['local_host_names']),
+        # STARTTLS (docs/tls.md): the certificate, CA and key PEMs of the inventory (none when
+        # sendmail_tls_*_file name files already on the host), each the text of its variable (tls-pem.j2 reads
+        # it by name, so no PEM is part of the table). Owner and mode are always put back: sendmail turns
+        # STARTTLS off for a key others may read. The key is secret: its text goes to the host in a no_log
+        # argument and --diff shows a placeholder. sendmail reads them only at start: a change restarts it.
+        dict(id='tls', each=[f for f in tls_files if not f.get('secret')], template='tls-pem.j2', owner='root',
+             group='root', triggers=['restart']),
+        dict(id='tls-key', each=[f for f in tls_files if f.get('secret')], template='tls-pem.j2', owner='root',
+             group='root', secret=True, triggers=['restart']),
+        # SMTP AUTH (docs/auth.md): the SASL config libsasl reads for sendmail (sasldb2, the mechanisms).
+        # Without it libsasl may take the package's saslauthd setting and refuse every password with 535.
+        # sendmail reads it only at start: a change restarts it.
+        dict(id='sasl-conf', each=list(policy['auth']['files']), template='sasl-conf.j2', owner='root',
+             group='root', triggers=['restart']),
+        # Last: when its sendmail.cf is built (and sendmail restarted), every map and class file it reads is in
+        # place; a failure before leaves the running configuration as it was. What the sendmail.cf built from
+        # it must show besides what every working cf has: each FEATURE the mc calls, as m4 traced it, and each
+        # DNSBL zone (the policy's cf_requirements).
+        dict(id='mc', path=conf_dir + '/sendmail.mc', template='sendmail.mc.j2', keep_attributes=True,
+             owner='root', group=group, mode='0644', validate=[helper, 'check-mc', '%s'] + cf_requirements,
+             post_command=[helper, 'build-cf', conf_dir + '/sendmail.mc', conf_dir + '/sendmail.cf']
+             + cf_requirements,
+             built=conf_dir + '/sendmail.cf', triggers=['restart']),
+    ]
