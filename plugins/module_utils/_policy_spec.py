@@ -8,10 +8,11 @@ failure when it is ever run on a host)."""
 from __future__ import annotations
 
 ARGUMENT_SPEC = dict(
-    settings=dict(type='dict', default={}),
+    # Without it: the sendmail role's variables (plugins/plugin_utils/_sendmail_role.py role_settings).
+    settings=dict(type='dict'),
     refuse_invalid=dict(type='bool', default=False),
     platform_error=dict(type='str', default=''),
-    # The role's names and paths (plugins/plugin_utils/_sendmail_files.py PLATFORM_KEYS): with them the file table.
+    # The role's names and paths (plugins/plugin_utils/_sendmail_role.py PLATFORM_KEYS): with them the file table.
     platform=dict(type='dict', options=dict(
         helper=dict(type='path'),
         conf_dir=dict(type='path'),

@@ -32,8 +32,13 @@ options:
         C(aliases_allow_files), C(aliases_allow_programs), and the masquerading settings C(masquerade_as),
         C(masquerade_domains), C(exposed_users), C(masquerade_envelope), C(allmasquerade), C(masquerade_entire_domain),
         C(limited_masquerade), C(generics_domains) and C(generics_entire_domain).
+      - Without it the action reads them as the role M(mailops.sendmail.sendmail) has them, from the host's
+        variables C(sendmail_<setting>) (for example C(sendmail_mode), C(sendmail_listen), C(sendmail_tls_cert_file),
+        C(sendmail_auth_mechanisms)), each templated only when it holds a template, with the role's defaults for an
+        empty C(sendmail_listen) (every IPv4 address for a server, loopback for a client) and for the SMTP AUTH
+        realm (the host's FQDN); that is how the role calls it. Outside the role an undefined variable is the
+        filter's default.
     type: dict
-    default: {}
   refuse_invalid:
     description:
       - Fail when the merged policy has errors, with a message that names the host and lists every error (the

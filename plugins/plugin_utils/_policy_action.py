@@ -23,7 +23,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.mailops.sendmail.plugins.module_utils._policy_spec import ARGUMENT_SPEC
 from ansible_collections.mailops.sendmail.plugins.module_utils._tls import check_files
 from ansible_collections.mailops.sendmail.plugins.plugin_utils._policy import LAYERED_KEYS, build_policy, policy_texts
-from ansible_collections.mailops.sendmail.plugins.plugin_utils._sendmail_files import PLATFORM_KEYS, file_table
+from ansible_collections.mailops.sendmail.plugins.plugin_utils._sendmail_role import PLATFORM_KEYS, file_table, role_settings
 
 _MARKERS = ('{{', '{%', '{#')
 
@@ -84,7 +84,14 @@ class PolicyAction(ActionBase):
         if missing:
             return dict(result, changed=False, failed=True,
                         msg='platform: %s missing or empty (it needs %s)' % (', '.join(missing), ', '.join(PLATFORM_KEYS)))
-        data = dict(args['settings'])
+        if args['settings'] is None:
+            # The role's variables, each rendered only when it holds a template: a task argument of some forty
+            # templates would be compiled and rendered in every run for every host.
+            def var(name):
+                return self._resolve(task_vars[name]) if name in task_vars else None
+            data = role_settings(var, task_vars.get('ansible_facts'))
+        else:
+            data = dict(args['settings'])
         # The SMTP AUTH users with their passwords: read here, like the PEMs, so that no password is an
         # argument of a task; build_policy checks them and returns names and states only.
         if isinstance(data.get('auth'), Mapping) and 'sendmail_auth_users' in task_vars:

@@ -40,7 +40,7 @@ from ansible_collections.mailops.sendmail.plugins.plugin_utils._policy import ( 
 BIN = Path(sys.executable).parent
 ROLE = ROOT / 'roles' / 'sendmail'
 ROLE_DEFAULTS = yaml.safe_load((ROLE / 'defaults' / 'main.yml').read_text())
-LISTEN_DEFAULTS = yaml.safe_load((ROLE / 'vars' / 'main.yml').read_text())['__sendmail_listen_defaults']
+from ansible_collections.mailops.sendmail.plugins.plugin_utils._sendmail_role import LISTEN_DEFAULTS, role_settings  # noqa: E402
 README = ROOT / 'README.md'
 VARIABLES = ROOT / 'docs' / 'variables.md'
 GRAMMAR = ROOT / 'docs' / 'grammar.md'
@@ -224,37 +224,16 @@ def test_every_example_of_the_controller_sources_is_mapped():
 # -- README.md: the inventory example ---------------------------------------------------------------
 
 def _role_policy(*layers):
-    """build_policy as the role calls it (vars/main.yml __sendmail_policy_settings + the layered maps)."""
+    """build_policy as the role's policy step calls it: the settings from the role's variables (role_settings),
+    the layered maps, the SMTP AUTH users and the smart host's password (as the policy action adds them)."""
     host = dict(ROLE_DEFAULTS)
     for layer in layers:
         host.update(layer)
-    mode = host['sendmail_mode']
-    data = {
-        'mode': mode, 'listen': host['sendmail_listen'] or LISTEN_DEFAULTS[mode],
-        'smart_host': host['sendmail_smart_host'], 'features': host['sendmail_features'],
-        'defines': host['sendmail_defines'], 'mc_extra_lines': host['sendmail_mc_extra_lines'],
-        'allow_open_relay': host['sendmail_allow_open_relay'],
-        'aliases_allow_files': host['sendmail_aliases_allow_files'],
-        'aliases_allow_programs': host['sendmail_aliases_allow_programs'],
-    }
-    # masquerading and class G (vars/main.yml: each setting under its name without the prefix)
-    data.update((key, host['sendmail_' + key]) for key in (
-        'masquerade_as', 'masquerade_domains', 'exposed_users', 'masquerade_envelope', 'allmasquerade',
-        'masquerade_entire_domain', 'limited_masquerade', 'generics_domains', 'generics_entire_domain'))
+    data = role_settings(host.get, {'fqdn': 'mx1.example.com'})
+    data['auth']['conf_file'] = '/etc/sasl2/Sendmail.conf'
     data.update((key, host['sendmail_' + key]) for key in LAYERED_KEYS if 'sendmail_' + key in host)
-    # STARTTLS, SMTP AUTH and the smart host's credentials (vars/main.yml: tls, auth, smart_host_auth; the users and
-    # the password as the policy action adds them)
-    data['tls'] = {part: bool(host['sendmail_tls_' + part]) for part in ('cert', 'key', 'ca')}
-    data['tls'].update((key, host['sendmail_tls_' + key]) for key in (
-        'cert_file', 'key_file', 'ca_file', 'ca_dir', 'client_cert', 'server_ssl_options', 'client_ssl_options',
-        'cipher_list'))
-    data['auth'] = {'enabled': host['sendmail_auth'], 'mechanisms': host['sendmail_auth_mechanisms'],
-                    'submission': host['sendmail_auth_submission'], 'realm': host['sendmail_auth_realm'] or 'mx1.example.com',
-                    'conf_file': '/etc/sasl2/Sendmail.conf', 'users': host['sendmail_auth_users']}
-    data['smart_host_auth'] = {'user': host['sendmail_smart_host_auth_user'],
-                               'password': host['sendmail_smart_host_auth_password'],
-                               'mechanisms': host['sendmail_smart_host_auth_mechanisms'],
-                               'port': host['sendmail_smart_host_port']}
+    data['auth']['users'] = host['sendmail_auth_users']
+    data['smart_host_auth']['password'] = host['sendmail_smart_host_auth_password']
     return build_policy(data)
 
 

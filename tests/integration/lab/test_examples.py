@@ -39,9 +39,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'support'))
 
 from examples import ROOT, changed, failed, filter_examples, json_output, module_examples, ok, ran_tasks, skipped  # noqa: E402
 
+from ansible_collections.mailops.sendmail.plugins.plugin_utils._sendmail_role import LISTEN_DEFAULTS  # noqa: E402
+
 ROLE_DEFAULTS = yaml.safe_load((ROOT / 'roles' / 'sendmail' / 'defaults' / 'main.yml').read_text())
-SERVER_LISTEN = yaml.safe_load((ROOT / 'roles' / 'sendmail' / 'vars' / 'main.yml').read_text())[
-    '__sendmail_listen_defaults']['server']
+SERVER_LISTEN = LISTEN_DEFAULTS['server']
 SAVED = '/root/examples-saved'
 ACCESS, ACCESS_DB, MC = '/etc/mail/access', '/etc/mail/access.db', '/etc/mail/sendmail.mc'
 RELAY_MSG = 'we do not relay'

@@ -241,7 +241,7 @@ def test_refuse_invalid_fails_with_every_error_and_the_host(tmp_path, ansible_js
 
 
 def test_with_the_platform_the_action_returns_the_roles_file_table(results):
-    from ansible_collections.mailops.sendmail.plugins.plugin_utils._sendmail_files import file_table
+    from ansible_collections.mailops.sendmail.plugins.plugin_utils._sendmail_role import file_table
     result = results['Action with the platform']
     assert 'files' not in results['Action']
     assert result['files'] == file_table(result['policy'], PLATFORM)

@@ -1,4 +1,4 @@
-"""Unit tests of the sendmail role's file table (plugin_utils/_sendmail_files.py), built from a real merged policy:
+"""Unit tests of the sendmail role's file table (plugin_utils/_sendmail_role.py), built from a real merged policy:
 every file once, in the order written, with its check, its rebuild and what it triggers, for two platforms."""
 
 from pathlib import Path
@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.mailops.sendmail.plugins.plugin_utils._policy import build_policy, policy_texts
-from ansible_collections.mailops.sendmail.plugins.plugin_utils._sendmail_files import PLATFORM_KEYS, file_table
+from ansible_collections.mailops.sendmail.plugins.plugin_utils._sendmail_role import (
+    LISTEN_DEFAULTS, PLATFORM_KEYS, file_table, role_settings)
 
 ROLE = Path(__file__).resolve().parents[4] / 'roles' / 'sendmail'
 DEBIAN = dict(helper='/usr/local/sbin/mailops-sendmail', conf_dir='/etc/mail', conf_group='smmsp', map_type='hash',
@@ -92,3 +93,76 @@ def test_the_platform_keys_are_those_the_role_passes():
     import yaml
     platform = yaml.safe_load((ROLE / 'vars' / 'main.yml').read_text())['__sendmail_platform']
     assert sorted(platform) == sorted(PLATFORM_KEYS)
+
+
+# -- role_settings: the settings from the role's variables ------------------------------------------------------
+
+ROLE_DEFAULTS = __import__('yaml').safe_load((ROLE / 'defaults' / 'main.yml').read_text())
+
+
+def settings(facts=None, **host):
+    """role_settings over the role's defaults and these variables, as the policy action reads them."""
+    values = dict(ROLE_DEFAULTS, __sendmail_version='8.17', __sendmail_sasl_conf='/etc/sasl2/Sendmail.conf', **host)
+    return role_settings(values.get, facts)
+
+
+def test_the_defaults_give_a_valid_server_on_every_ipv4_address():
+    data = settings()
+    assert data['mode'] == 'server' and data['listen'] == LISTEN_DEFAULTS['server']
+    assert data['sendmail_version'] == '8.17' and data['allow_open_relay'] is False
+    merged = build_policy(data)
+    assert merged['errors'] == [] and [entry['addr'] for entry in merged['listen']] == ['0.0.0.0']
+
+
+def test_a_client_listens_on_loopback_and_a_given_listen_wins():
+    assert settings(sendmail_mode='client')['listen'] == LISTEN_DEFAULTS['client'] == [
+        {'name': 'MTA-v4', 'port': 'smtp', 'addr': '127.0.0.1'}]
+    mine = [{'name': 'MTA-v6', 'port': 25, 'addr': '::'}]
+    assert settings(sendmail_mode='client', sendmail_listen=mine)['listen'] == mine
+    # A mode the policy refuses gets no default listener (the policy names sendmail_mode).
+    assert settings(sendmail_mode=['server'])['listen'] == []
+    assert "sendmail_mode: must be 'server' or 'client'" in build_policy(settings(sendmail_mode='relay'))['errors'][0]
+
+
+def test_the_tls_pems_are_only_whether_given_and_the_realm_defaults_to_the_fqdn():
+    data = settings({'fqdn': 'mx1.example.test'}, sendmail_tls_cert='-----BEGIN CERTIFICATE-----\nx', sendmail_tls_key='',
+                    sendmail_tls_ca_dir='/etc/ssl/certs')
+    assert (data['tls']['cert'], data['tls']['key'], data['tls']['ca']) == (True, False, False)
+    assert data['tls']['ca_dir'] == '/etc/ssl/certs' and 'BEGIN' not in repr(data)
+    assert data['auth']['realm'] == 'mx1.example.test' and data['auth']['conf_file'] == '/etc/sasl2/Sendmail.conf'
+    assert settings({'fqdn': 'mx1.example.test'}, sendmail_auth_realm='example.test')['auth']['realm'] == 'example.test'
+    assert settings()['auth']['realm'] == ''
+
+
+def test_no_password_is_part_of_the_settings():
+    data = settings(sendmail_auth_users=[{'name': 'alice', 'password': 'Pa55-never'}], sendmail_smart_host='relay.example.test',
+                    sendmail_smart_host_auth_user='me', sendmail_smart_host_auth_password='Pa55-never')
+    assert 'Pa55-never' not in repr(data) and 'users' not in data['auth'] and 'password' not in data['smart_host_auth']
+    assert data['smart_host_auth']['user'] == 'me'
+
+
+def test_the_dkim_milter_comes_first_and_a_bad_milters_value_goes_as_it_is():
+    dkim = [{'name': 'opendkim', 'socket': 'inet:8891@127.0.0.1', 'flags': 'T'}]
+    mine = [{'name': 'other', 'socket': 'local:/run/other.sock'}]
+    assert settings(__dkim_sendmail_milters=dkim, sendmail_milters=mine)['milters'] == dkim + mine
+    assert settings(sendmail_milters=mine)['milters'] == mine
+    assert settings(__dkim_sendmail_milters=dkim, sendmail_milters='other')['milters'] == 'other'
+    assert any(error.startswith('sendmail_milters') for error in build_policy(settings(sendmail_milters='other'))['errors'])
+
+
+def test_every_variable_of_the_role_is_read_by_the_policy_step_or_used_by_a_task():
+    """A sendmail_* variable of the role's argument spec that role_settings does not read is read by the policy
+    action itself (a layered map, the SMTP AUTH users, the smart host's password, a PEM's text) or used by the
+    role's tasks or templates: none falls through."""
+    import yaml
+    from ansible_collections.mailops.sendmail.plugins.plugin_utils._policy import LAYERED_KEYS
+    read = set()
+    role_settings(read.add, None)
+    assert {'sendmail_mode', 'sendmail_listen', 'sendmail_tls_cipher_list', 'sendmail_smart_host_port'} <= read
+    spec = yaml.safe_load((ROLE / 'meta' / 'argument_specs.yml').read_text())
+    options = set(spec['argument_specs']['validate']['options'])
+    assert read - {'__sendmail_version', '__sendmail_sasl_conf', '__dkim_sendmail_milters'} <= options
+    by_action = {'sendmail_' + key for key in LAYERED_KEYS} | {'sendmail_auth_users', 'sendmail_smart_host_auth_password'}
+    used = '\n'.join(path.read_text() for folder in ('tasks', 'templates', 'vars') for path in (ROLE / folder).iterdir())
+    for name in sorted(options - read - by_action):
+        assert name in used, name

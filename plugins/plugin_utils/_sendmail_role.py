@@ -1,7 +1,8 @@
 # Copyright (c) mailops team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Every file the sendmail role writes, one entry each: the table of mailops.sendmail.install_files.
+"""The sendmail role's side of the policy step: the settings it validates, read from its variables
+(role_settings), and every file it writes, one entry each (file_table, the table of mailops.sendmail.install_files).
 
 The policy step (mailops.sendmail.sendmail_policy with ``platform``) builds it once per host from the merged
 policy and the platform's names and paths (the role's vars per OS family); the role's state read
@@ -23,6 +24,52 @@ from __future__ import annotations
 
 # The platform's names and paths the table needs (the sendmail role's vars/<OS family>.yml and vars/main.yml).
 PLATFORM_KEYS = ('helper', 'conf_dir', 'conf_group', 'map_type', 'aliases_file')
+
+# Where sendmail listens when sendmail_listen is empty: every IPv4 address for a server, loopback for a client.
+LISTEN_DEFAULTS = {
+    'server': [{'name': 'MTA-v4', 'port': 'smtp', 'addr': '0.0.0.0'}],
+    'client': [{'name': 'MTA-v4', 'port': 'smtp', 'addr': '127.0.0.1'}],
+}
+# Settings that are the role variable sendmail_<name> as it is.
+_AS_IS = ('smart_host', 'features', 'defines', 'mc_extra_lines', 'allow_open_relay', 'aliases_allow_files',
+          'aliases_allow_programs', 'masquerade_as', 'masquerade_domains', 'exposed_users', 'masquerade_envelope',
+          'allmasquerade', 'masquerade_entire_domain', 'limited_masquerade', 'generics_domains',
+          'generics_entire_domain', 'input_mail_filters')
+_TLS_AS_IS = ('cert_file', 'key_file', 'ca_file', 'ca_dir', 'client_cert', 'server_ssl_options', 'client_ssl_options',
+              'cipher_list')
+
+
+def role_settings(var, facts=None):
+    """The settings build_policy validates beside the layered maps (which the policy action reads itself), from
+    the role's variables: var(name) is the variable's value, rendered, or None when it is undefined.
+
+    Of the STARTTLS PEMs only whether the inventory holds them (the action reads and checks the texts itself),
+    and no SMTP AUTH password: the action adds the users and the smart host's password, so that none is ever
+    an argument of a task.
+    """
+    def role(name):
+        return var('sendmail_' + name)
+
+    mode = role('mode')
+    data = dict((name, role(name)) for name in _AS_IS)
+    data.update(mode=mode, listen=role('listen') or (LISTEN_DEFAULTS.get(mode, []) if isinstance(mode, str) else []),
+                # The platform's sendmail release (vars per OS family and release): names its cf tree lacks are refused.
+                sendmail_version=var('__sendmail_version'))
+    # Mail filters (INPUT_MAIL_FILTER lines, docs/dkim.md): those of the collection's milter roles (the dkim role
+    # hands over its own, __dkim_sendmail_milters) first, then the inventory's; an inventory value that is not a
+    # list goes as it is, for the policy to refuse by its name.
+    milters = role('milters')
+    data['milters'] = (var('__dkim_sendmail_milters') or []) + milters if isinstance(milters, list) else milters
+    tls = dict((part, bool(role('tls_' + part))) for part in ('cert', 'key', 'ca'))
+    tls.update((name, role('tls_' + name)) for name in _TLS_AS_IS)
+    data['tls'] = tls
+    # SMTP AUTH's realm defaults to the host's FQDN (its facts); libsasl's config file is the platform's.
+    data['auth'] = dict(enabled=role('auth'), mechanisms=role('auth_mechanisms'), submission=role('auth_submission'),
+                        realm=role('auth_realm') or (facts or {}).get('fqdn') or '',
+                        conf_file=var('__sendmail_sasl_conf') or '')
+    data['smart_host_auth'] = dict(user=role('smart_host_auth_user'), mechanisms=role('smart_host_auth_mechanisms'),
+                                   port=role('smart_host_port'))
+    return data
 
 
 def _map(name, platform, group, mode, **extra):
