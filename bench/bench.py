@@ -20,7 +20,10 @@ every case of one round alike; the table shows medians and ratios of medians):
                per host (the machine's CPU less the lab hosts' own)  targets <= 3x
                with the tasks per host; the same for the no-op of BENCH_BEFORE
                (default 3830005, the last commit before the one-pass roles and
-               the lab on ssh) from a git worktree, run in the same rounds
+               the lab on ssh) from a git worktree, run in the same rounds; and,
+               with no target, bench/floor.yml (the least any converge does:
+               facts, 2 host calls, the outsider, 1 local task) against the
+               same facts-only play
   3  maps      20,000 entries each in access, virtusertable, aliases on bigmx:
                (a) the role applying one changed entry, (b) its no-op re-run,
                (c) the raw path: podman cp of the three files + makemap/newaliases
@@ -503,17 +506,18 @@ def main():
         checkout and (BENCH_BEFORE) for the commit before the one-pass redesign, one after the other."""
         rnd, limit = state['rnd'], ','.join(FLEET)
         cgroups = lab_cgroups()
-        runs = [('facts', 'bench/facts.yml', None), ('after', 'playbooks/site.yml', None)]
+        runs = [('facts', 'bench/facts.yml', None), ('floor', 'bench/floor.yml', None),
+                ('after', 'playbooks/site.yml', None)]
         if before:
             runs.append(('before', str(before[1] / 'playbooks' / 'site.yml'), before[2]))
         figures = []
         for name, path, env in runs:
-            if name != 'facts':
+            if name in ('after', 'before'):
                 # The two versions write different files (the mc gained FEATURE(mailertable) since), so each
                 # first converges the hosts to its own state; the run measured after it is the no-op.
                 playbook('r%d-ratio-%s-converge' % (rnd, name), path, limit, env_extra=env)
             res = playbook('r%d-ratio-%s' % (rnd, name), path, limit, cgroups=cgroups, env_extra=env)
-            if name != 'facts':
+            if name in ('after', 'before'):
                 check_changed(res, True)
             note('ratio_' + name, res.wall)
             more('ratio_%s_controller_cpu_s' % name, round(res.machine_cpu - (res.hosts_cpu or 0), 2))
@@ -678,6 +682,14 @@ def report(config, times, extra, memory, dns, profiles, expect, elapsed, failure
                 '%.2fx' % (m[key] / m['reconv%d' % size]))
     # 2r: the fleet against itself (20 hosts sharing the machine's CPUs with the controller in both plays).
     fleet_n = len(FLEET)
+    if 'ratio_floor' in m and 'ratio_facts' in m:
+        # No target: how close to the facts-only play a converge with no work in it comes (bench/floor.yml).
+        row('2r skeleton (bench/floor.yml: facts, 2 host calls, the outsider, 1 local task), vs facts-only',
+            '%.1f s vs %.1f s' % (m['ratio_floor'], m['ratio_facts']), '%.1fx facts' % (m['ratio_floor'] / m['ratio_facts']))
+        floor, facts = extra.get('ratio_floor_controller_cpu_s'), extra.get('ratio_facts_controller_cpu_s')
+        if floor and facts:
+            row('2r skeleton, controller CPU per host, vs facts-only', '%.2f vs %.2f CPU-s' % (
+                median(floor) / fleet_n, median(facts) / fleet_n), '%.1fx facts' % (median(floor) / median(facts)))
     for name, label in (('after', 'this checkout'), ('before', 'before (%s)' % config.get('before', ''))):
         key = 'ratio_' + name
         if key not in m or 'ratio_facts' not in m:
