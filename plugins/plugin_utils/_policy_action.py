@@ -23,7 +23,8 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.mailops.sendmail.plugins.module_utils._policy_spec import ARGUMENT_SPEC
 from ansible_collections.mailops.sendmail.plugins.module_utils._tls import check_files
 from ansible_collections.mailops.sendmail.plugins.plugin_utils._policy import LAYERED_KEYS, build_policy, policy_texts
-from ansible_collections.mailops.sendmail.plugins.plugin_utils._sendmail_role import PLATFORM_KEYS, file_table, role_settings
+from ansible_collections.mailops.sendmail.plugins.plugin_utils._sendmail_role import (
+    PLATFORM_KEYS, UNDEFINED, file_table, role_settings)
 
 _MARKERS = ('{{', '{%', '{#')
 
@@ -88,7 +89,7 @@ class PolicyAction(ActionBase):
             # The role's variables, each rendered only when it holds a template: a task argument of some forty
             # templates would be compiled and rendered in every run for every host.
             def var(name):
-                return self._resolve(task_vars[name]) if name in task_vars else None
+                return self._resolve(task_vars[name]) if name in task_vars else UNDEFINED
             data = role_settings(var, task_vars.get('ansible_facts'))
         else:
             data = dict(args['settings'])

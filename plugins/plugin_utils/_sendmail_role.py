@@ -39,9 +39,13 @@ _TLS_AS_IS = ('cert_file', 'key_file', 'ca_file', 'ca_dir', 'client_cert', 'serv
               'cipher_list')
 
 
+# What var() gives for a variable the host does not have: its setting is left out, so the policy's own default applies.
+UNDEFINED = object()
+
+
 def role_settings(var, facts=None):
     """The settings build_policy validates beside the layered maps (which the policy action reads itself), from
-    the role's variables: var(name) is the variable's value, rendered, or None when it is undefined.
+    the role's variables: var(name) is the variable's value, rendered, or UNDEFINED.
 
     Of the STARTTLS PEMs only whether the inventory holds them (the action reads and checks the texts itself),
     and no SMTP AUTH password: the action adds the users and the smart host's password, so that none is ever
@@ -50,26 +54,40 @@ def role_settings(var, facts=None):
     def role(name):
         return var('sendmail_' + name)
 
+    def value(name):
+        found = var(name)
+        return None if found is UNDEFINED else found
+
     mode = role('mode')
     data = dict((name, role(name)) for name in _AS_IS)
-    data.update(mode=mode, listen=role('listen') or (LISTEN_DEFAULTS.get(mode, []) if isinstance(mode, str) else []),
+    data.update(mode=mode, listen=value('sendmail_listen') or _listen_default('server' if mode is UNDEFINED else mode),
                 # The platform's sendmail release (vars per OS family and release): names its cf tree lacks are refused.
                 sendmail_version=var('__sendmail_version'))
     # Mail filters (INPUT_MAIL_FILTER lines, docs/dkim.md): those of the collection's milter roles (the dkim role
     # hands over its own, __dkim_sendmail_milters) first, then the inventory's; an inventory value that is not a
     # list goes as it is, for the policy to refuse by its name.
-    milters = role('milters')
-    data['milters'] = (var('__dkim_sendmail_milters') or []) + milters if isinstance(milters, list) else milters
-    tls = dict((part, bool(role('tls_' + part))) for part in ('cert', 'key', 'ca'))
+    dkim, milters = value('__dkim_sendmail_milters') or [], role('milters')
+    data['milters'] = dkim + milters if isinstance(milters, list) else (dkim or milters) if milters is UNDEFINED else milters
+    tls = dict((part, bool(value('sendmail_tls_' + part))) for part in ('cert', 'key', 'ca'))
     tls.update((name, role('tls_' + name)) for name in _TLS_AS_IS)
     data['tls'] = tls
     # SMTP AUTH's realm defaults to the host's FQDN (its facts); libsasl's config file is the platform's.
     data['auth'] = dict(enabled=role('auth'), mechanisms=role('auth_mechanisms'), submission=role('auth_submission'),
-                        realm=role('auth_realm') or (facts or {}).get('fqdn') or '',
-                        conf_file=var('__sendmail_sasl_conf') or '')
+                        realm=value('sendmail_auth_realm') or (facts or {}).get('fqdn') or '',
+                        conf_file=value('__sendmail_sasl_conf') or '')
     data['smart_host_auth'] = dict(user=role('smart_host_auth_user'), mechanisms=role('smart_host_auth_mechanisms'),
                                    port=role('smart_host_port'))
-    return data
+    return _defined(data)
+
+
+def _listen_default(mode):
+    return LISTEN_DEFAULTS.get(mode, []) if isinstance(mode, str) else []
+
+
+def _defined(data):
+    """data without the settings whose variable is undefined, in nested settings too."""
+    return dict((key, _defined(item) if isinstance(item, dict) else item) for key, item in data.items()
+                if item is not UNDEFINED)
 
 
 def _map(name, platform, group, mode, **extra):

@@ -63,6 +63,7 @@ PLAYBOOK = [{
         dict(name='Action with a layer rendering to template text', ignore_errors=True, **POLICY_TASK, vars={
             'sendmail_host_dnsbl': '{% raw %}{{ not_a_template }}{% endraw %}',
         }),
+        {'name': 'Action without settings', 'mailops.sendmail.sendmail_policy': {}},
         {'name': 'Action with the platform', 'register': 'with_platform', 'mailops.sendmail.sendmail_policy': dict(
             POLICY_TASK['mailops.sendmail.sendmail_policy'], platform=PLATFORM)},
         {'name': 'Action with a platform short of a path', 'ignore_errors': True, 'mailops.sendmail.sendmail_policy': dict(
@@ -258,3 +259,13 @@ def test_a_platform_short_of_a_path_is_refused_naming_it(results):
 def test_a_policy_with_errors_has_no_file_table(results):
     result = results['Action with errors and the platform']
     assert result['policy']['errors'] and 'files' not in result
+
+
+def test_without_settings_the_action_reads_the_sendmail_variables_with_the_roles_defaults(results):
+    """No settings and no role defaults: the host's sendmail_* variables (here only the layered maps), a server on
+    every IPv4 address, and the same merged maps as with the settings given."""
+    alone, given = results['Action without settings']['policy'], results['Action']['policy']
+    assert alone['errors'] == []
+    assert [(entry['name'], entry['addr']) for entry in alone['listen']] == [('MTA-v4', '0.0.0.0')]
+    for key in ('access_text', 'virtusertable_text', 'aliases_text', 'relay_domains', 'dnsbl'):
+        assert alone[key] == given[key], key

@@ -7,7 +7,7 @@ import pytest
 
 from ansible_collections.mailops.sendmail.plugins.plugin_utils._policy import build_policy, policy_texts
 from ansible_collections.mailops.sendmail.plugins.plugin_utils._sendmail_role import (
-    LISTEN_DEFAULTS, PLATFORM_KEYS, file_table, role_settings)
+    LISTEN_DEFAULTS, PLATFORM_KEYS, UNDEFINED, file_table, role_settings)
 
 ROLE = Path(__file__).resolve().parents[4] / 'roles' / 'sendmail'
 DEBIAN = dict(helper='/usr/local/sbin/mailops-sendmail', conf_dir='/etc/mail', conf_group='smmsp', map_type='hash',
@@ -103,7 +103,7 @@ ROLE_DEFAULTS = __import__('yaml').safe_load((ROLE / 'defaults' / 'main.yml').re
 def settings(facts=None, **host):
     """role_settings over the role's defaults and these variables, as the policy action reads them."""
     values = dict(ROLE_DEFAULTS, __sendmail_version='8.17', __sendmail_sasl_conf='/etc/sasl2/Sendmail.conf', **host)
-    return role_settings(values.get, facts)
+    return role_settings(lambda name: values.get(name, UNDEFINED), facts)
 
 
 def test_the_defaults_give_a_valid_server_on_every_ipv4_address():
@@ -166,3 +166,16 @@ def test_every_variable_of_the_role_is_read_by_the_policy_step_or_used_by_a_task
     used = '\n'.join(path.read_text() for folder in ('tasks', 'templates', 'vars') for path in (ROLE / folder).iterdir())
     for name in sorted(options - read - by_action):
         assert name in used, name
+
+
+def test_outside_the_role_an_undefined_variable_leaves_the_policys_default():
+    """Without the role's defaults (the module used alone, with no settings): a server listening on every IPv4
+    address, the policy's own defaults for the rest, and an explicit null still refused by its name."""
+    data = role_settings(lambda name: UNDEFINED)
+    assert data == {'listen': LISTEN_DEFAULTS['server'], 'tls': {'cert': False, 'key': False, 'ca': False},
+                    'auth': {'realm': '', 'conf_file': ''}, 'smart_host_auth': {}}
+    merged = build_policy(data)
+    assert merged['errors'] == [] and [entry['addr'] for entry in merged['listen']] == ['0.0.0.0']
+    dkim = [{'name': 'opendkim', 'socket': 'inet:8891@127.0.0.1', 'flags': 'T'}]
+    assert role_settings(lambda name: dkim if name == '__dkim_sendmail_milters' else UNDEFINED)['milters'] == dkim
+    assert "got None" in build_policy(role_settings(lambda name: None if name == 'sendmail_mode' else UNDEFINED))['errors'][0]
