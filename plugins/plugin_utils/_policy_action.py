@@ -72,8 +72,18 @@ class PolicyAction(ActionBase):
             return _decrypted(self._templar.template(value))   # rendered through: its result is final
         return value
 
+    def _variable(self, task_vars, name, default=UNDEFINED):
+        """The host's variable name, rendered once per run (the settings read whether a PEM is given, and its
+        check reads its text again), or default when the host does not have it."""
+        if name not in task_vars:
+            return default
+        if name not in self._rendered:
+            self._rendered[name] = self._resolve(task_vars[name])
+        return self._rendered[name]
+
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
+        self._rendered = {}
         result = super(PolicyAction, self).run(tmp, task_vars)
         del tmp
         _valid, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
@@ -81,16 +91,14 @@ class PolicyAction(ActionBase):
             # An unsupported OS first: its names and paths were never loaded, so its settings mean nothing.
             return dict(result, changed=False, failed=True, msg=args['platform_error'])
         platform = args['platform']
-        missing = [key for key in PLATFORM_KEYS if platform is not None and not platform.get(key)]
+        missing = [key for key in PLATFORM_KEYS if not platform.get(key)] if platform is not None else []
         if missing:
             return dict(result, changed=False, failed=True,
                         msg='platform: %s missing or empty (it needs %s)' % (', '.join(missing), ', '.join(PLATFORM_KEYS)))
         if args['settings'] is None:
             # The role's variables, each rendered only when it holds a template: a task argument of some forty
             # templates would be compiled and rendered in every run for every host.
-            def var(name):
-                return self._resolve(task_vars[name]) if name in task_vars else UNDEFINED
-            data = role_settings(var, task_vars.get('ansible_facts'))
+            data = role_settings(lambda name: self._variable(task_vars, name), task_vars.get('ansible_facts'))
         else:
             data = dict(args['settings'])
         # The SMTP AUTH users with their passwords: read here, like the PEMs, so that no password is an
@@ -132,7 +140,7 @@ class PolicyAction(ActionBase):
             return []
         texts = {}
         for part in managed:
-            value = self._resolve(task_vars.get('sendmail_tls_' + part, ''))
+            value = self._variable(task_vars, 'sendmail_tls_' + part, '')
             if not isinstance(value, str) or '-----BEGIN ' not in value:
                 return ['sendmail_tls_%s: must be PEM text (-----BEGIN ...), got %s'
                         % (part, 'a value that is not' if part == 'key' else repr(value)[:60])]

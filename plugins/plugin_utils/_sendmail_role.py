@@ -67,7 +67,12 @@ def role_settings(var, facts=None):
     # hands over its own, __dkim_sendmail_milters) first, then the inventory's; an inventory value that is not a
     # list goes as it is, for the policy to refuse by its name.
     dkim, milters = value('__dkim_sendmail_milters') or [], role('milters')
-    data['milters'] = dkim + milters if isinstance(milters, list) else (dkim or milters) if milters is UNDEFINED else milters
+    if isinstance(milters, list):
+        data['milters'] = dkim + milters
+    elif milters is UNDEFINED:
+        data['milters'] = dkim or UNDEFINED
+    else:
+        data['milters'] = milters
     tls = dict((part, bool(value('sendmail_tls_' + part))) for part in ('cert', 'key', 'ca'))
     tls.update((name, role('tls_' + name)) for name in _TLS_AS_IS)
     data['tls'] = tls

@@ -179,3 +179,8 @@ def test_outside_the_role_an_undefined_variable_leaves_the_policys_default():
     dkim = [{'name': 'opendkim', 'socket': 'inet:8891@127.0.0.1', 'flags': 'T'}]
     assert role_settings(lambda name: dkim if name == '__dkim_sendmail_milters' else UNDEFINED)['milters'] == dkim
     assert "got None" in build_policy(role_settings(lambda name: None if name == 'sendmail_mode' else UNDEFINED))['errors'][0]
+
+
+def test_the_platform_keys_are_the_options_of_the_action():
+    from ansible_collections.mailops.sendmail.plugins.module_utils._policy_spec import ARGUMENT_SPEC
+    assert sorted(ARGUMENT_SPEC['platform']['options']) == sorted(PLATFORM_KEYS)
