@@ -75,15 +75,26 @@ def _contexts(value):
         'tls ca dir': {'tls': dict(_TLS, ca_dir=value)},
         'tls ssl options': {'tls': dict(_TLS, server_ssl_options=value)},
         'tls cipher list': {'tls': dict(_TLS, cipher_list=value)},
+        # Mail filters (sendmail_milters, sendmail_input_mail_filters): INPUT_MAIL_FILTER's name and equates,
+        # and confINPUT_MAIL_FILTERS' order.
+        'milter name': {'milters': [{'name': value, 'socket': _SOCKET}]},
+        'milter socket': {'milters': [{'name': 'filter', 'socket': value}]},
+        'milter flags': {'milters': [{'name': 'filter', 'socket': _SOCKET, 'flags': value}]},
+        'milter timeout': {'milters': [{'name': 'filter', 'socket': _SOCKET, 'timeouts': {'S': value}}]},
+        'milter order': {'milters': [{'name': 'filter', 'socket': _SOCKET}, {'name': 'other', 'socket': _SOCKET}],
+                         'input_mail_filters': ['other', value]},
     }
 
 
 # A STARTTLS set from host files, for the tls contexts above.
 _TLS = {'cert_file': '/etc/mail/tls/c.crt', 'key_file': '/etc/mail/tls/c.key', 'ca_file': '/etc/mail/tls/ca.crt',
         'ca_dir': '/etc/ssl/certs', 'client_cert': True}
-# What the tls contexts hold in the mc the others are compared with (the placeholder word is no path and
-# no SSL option).
-_TLS_BASE = {'tls cert file': f'/{PLACEHOLDER}', 'tls ca dir': f'/{PLACEHOLDER}', 'tls ssl options': '+SSL_OP_ALL'}
+_SOCKET = 'inet:8891@localhost'
+# What the tls and milter contexts hold in the mc the others are compared with (the placeholder word is no
+# path, no SSL option, no socket, flag or timeout, and names no declared milter).
+_BASE_VALUES = {'tls cert file': f'/{PLACEHOLDER}', 'tls ca dir': f'/{PLACEHOLDER}', 'tls ssl options': '+SSL_OP_ALL',
+                'milter socket': f'local:/{PLACEHOLDER}', 'milter flags': 'R', 'milter timeout': '1s',
+                'milter order': 'filter'}
 
 
 _TEMPLATE = jinja2.Environment(loader=jinja2.FileSystemLoader(str(ROOT / 'roles' / 'sendmail' / 'templates')),
@@ -158,8 +169,8 @@ def test_no_mc_value_runs_as_m4_code(live):
             data = {'dnsbl': [{'zone': f'{PLACEHOLDER}.example.net'}]}
         if context == 'listen addr':
             data = {'listen': [{'name': 'MTA-v6', 'port': 25, 'addr': '::1'}]}
-        if context in _TLS_BASE:
-            data = _contexts(_TLS_BASE[context])[context]
+        if context in _BASE_VALUES:
+            data = _contexts(_BASE_VALUES[context])[context]
         policy = policy_of(data)
         assert policy['errors'] == [], (context, policy['errors'])
         mcs[f'base-{context.replace(" ", "-")}'] = render_mc(policy)
@@ -174,6 +185,10 @@ def test_no_mc_value_runs_as_m4_code(live):
     assert ('listen addr', f'fe80::1%esyscmd(touch {CANARY})') in refused
     for value in (f'esyscmd(touch {CANARY})', 'include(/etc/shadow)', "a', `b", 'dnl', '$1 $# $* $@'):
         for context in ('tls cert file', 'tls ca dir', 'tls ssl options', 'tls cipher list'):
+            assert (context, value) in refused, (context, value)
+    for value in (f'esyscmd(touch {CANARY})', 'include(/etc/shadow)', "a', `b", 'dnl', '_PROMISCUOUS_RELAY_',
+                  '$1 $# $* $@', 'x\ny', 'a,b', 'x#y ) z'):
+        for context in ('milter name', 'milter socket', 'milter flags', 'milter timeout', 'milter order'):
             assert (context, value) in refused, (context, value)
     assert ('define value', '$1 $# $* $@') in refused
     # ... and the client-visible texts keep commas, parentheses and any word, as data.
