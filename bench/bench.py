@@ -22,8 +22,10 @@ every case of one round alike; the table shows medians and ratios of medians):
                (default 3830005, the last commit before the one-pass roles and
                the lab on ssh) from a git worktree, run in the same rounds; and,
                with no target, bench/floor.yml (the least any converge does:
-               facts, 2 host calls, the outsider, 1 local task) against the
-               same facts-only play
+               facts, 2 host calls, the outsider, 1 local task) and
+               bench/floor-roles.yml (the fewest tasks one role per concern
+               allows: facts, 1 validation, 3 role calls, the outsider, the DNS
+               check) against the same facts-only play
   3  maps      20,000 entries each in access, virtusertable, aliases on bigmx:
                (a) the role applying one changed entry, (b) its no-op re-run,
                (c) the raw path: podman cp of the three files + makemap/newaliases
@@ -507,7 +509,7 @@ def main():
         rnd, limit = state['rnd'], ','.join(FLEET)
         cgroups = lab_cgroups()
         runs = [('facts', 'bench/facts.yml', None), ('floor', 'bench/floor.yml', None),
-                ('after', 'playbooks/site.yml', None)]
+                ('least', 'bench/floor-roles.yml', None), ('after', 'playbooks/site.yml', None)]
         if before:
             runs.append(('before', str(before[1] / 'playbooks' / 'site.yml'), before[2]))
         figures = []
@@ -690,6 +692,14 @@ def report(config, times, extra, memory, dns, profiles, expect, elapsed, failure
         if floor and facts:
             row('2r skeleton, controller CPU per host, vs facts-only', '%.2f vs %.2f CPU-s' % (
                 median(floor) / fleet_n, median(facts) / fleet_n), '%.1fx facts' % (median(floor) / median(facts)))
+    if 'ratio_least' in m and 'ratio_facts' in m:
+        # No target either: the fewest tasks one role per concern allows (bench/floor-roles.yml, 7 per host).
+        row('2r least design (bench/floor-roles.yml: facts, validation, 3 role calls, the outsider, DNS), vs facts-only',
+            '%.1f s vs %.1f s' % (m['ratio_least'], m['ratio_facts']), '%.1fx facts' % (m['ratio_least'] / m['ratio_facts']))
+        least, facts = extra.get('ratio_least_controller_cpu_s'), extra.get('ratio_facts_controller_cpu_s')
+        if least and facts:
+            row('2r least design, controller CPU per host, vs facts-only', '%.2f vs %.2f CPU-s' % (
+                median(least) / fleet_n, median(facts) / fleet_n), '%.1fx facts' % (median(least) / median(facts)))
     for name, label in (('after', 'this checkout'), ('before', 'before (%s)' % config.get('before', ''))):
         key = 'ratio_' + name
         if key not in m or 'ratio_facts' not in m:
