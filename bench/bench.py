@@ -684,22 +684,20 @@ def report(config, times, extra, memory, dns, profiles, expect, elapsed, failure
                 '%.2fx' % (m[key] / m['reconv%d' % size]))
     # 2r: the fleet against itself (20 hosts sharing the machine's CPUs with the controller in both plays).
     fleet_n = len(FLEET)
-    if 'ratio_floor' in m and 'ratio_facts' in m:
-        # No target: how close to the facts-only play a converge with no work in it comes (bench/floor.yml).
-        row('2r skeleton (bench/floor.yml: facts, 2 host calls, the outsider, 1 local task), vs facts-only',
-            '%.1f s vs %.1f s' % (m['ratio_floor'], m['ratio_facts']), '%.1fx facts' % (m['ratio_floor'] / m['ratio_facts']))
-        floor, facts = extra.get('ratio_floor_controller_cpu_s'), extra.get('ratio_facts_controller_cpu_s')
-        if floor and facts:
-            row('2r skeleton, controller CPU per host, vs facts-only', '%.2f vs %.2f CPU-s' % (
-                median(floor) / fleet_n, median(facts) / fleet_n), '%.1fx facts' % (median(floor) / median(facts)))
-    if 'ratio_least' in m and 'ratio_facts' in m:
-        # No target either: the fewest tasks one role per concern allows (bench/floor-roles.yml, 7 per host).
-        row('2r least design (bench/floor-roles.yml: facts, validation, 3 role calls, the outsider, DNS), vs facts-only',
-            '%.1f s vs %.1f s' % (m['ratio_least'], m['ratio_facts']), '%.1fx facts' % (m['ratio_least'] / m['ratio_facts']))
-        least, facts = extra.get('ratio_least_controller_cpu_s'), extra.get('ratio_facts_controller_cpu_s')
-        if least and facts:
-            row('2r least design, controller CPU per host, vs facts-only', '%.2f vs %.2f CPU-s' % (
-                median(least) / fleet_n, median(facts) / fleet_n), '%.1fx facts' % (median(least) / median(facts)))
+    # No target: how close to the facts-only play two converges with no work in them come, the skeleton of any
+    # (bench/floor.yml) and the fewest tasks one role per concern allows (bench/floor-roles.yml, 7 per host).
+    for name, label in (('floor', '2r skeleton (bench/floor.yml: facts, 2 host calls, the outsider, 1 local task)'),
+                        ('least', '2r least design (bench/floor-roles.yml: facts, validation, 3 role calls, the '
+                                  'outsider, DNS)')):
+        key = 'ratio_' + name
+        if key not in m or 'ratio_facts' not in m:
+            continue
+        row(label + ', vs facts-only', '%.1f s vs %.1f s' % (m[key], m['ratio_facts']),
+            '%.1fx facts' % (m[key] / m['ratio_facts']))
+        mine, facts = extra.get(key + '_controller_cpu_s'), extra.get('ratio_facts_controller_cpu_s')
+        if mine and facts:
+            row(label.split(' (')[0] + ', controller CPU per host, vs facts-only', '%.2f vs %.2f CPU-s' % (
+                median(mine) / fleet_n, median(facts) / fleet_n), '%.1fx facts' % (median(mine) / median(facts)))
     for name, label in (('after', 'this checkout'), ('before', 'before (%s)' % config.get('before', ''))):
         key = 'ratio_' + name
         if key not in m or 'ratio_facts' not in m:
