@@ -79,7 +79,8 @@ def role_settings(var, facts=None):
     # SMTP AUTH's realm defaults to the host's FQDN (its facts); libsasl's config file is the platform's.
     data['auth'] = dict(enabled=role('auth'), mechanisms=role('auth_mechanisms'), submission=role('auth_submission'),
                         realm=value('sendmail_auth_realm') or (facts or {}).get('fqdn') or '',
-                        conf_file=value('__sendmail_sasl_conf') or '')
+                        conf_file=value('__sendmail_sasl_conf') or '', backend=role('auth_backend'),
+                        saslauthd_defaults=value('__sendmail_saslauthd_defaults') or '')
     data['smart_host_auth'] = dict(user=role('smart_host_auth_user'), mechanisms=role('smart_host_auth_mechanisms'),
                                    port=role('smart_host_port'))
     return _defined(data)
@@ -154,6 +155,10 @@ def file_table(policy, platform):
         # sendmail reads it only at start: a change restarts it.
         dict(id='sasl-conf', each=list(policy['auth']['files']), template='sasl-conf.j2', owner='root',
              group='root', triggers=['restart']),
+        # sendmail_auth_backend saslauthd: the daemon's settings file (Debian's /etc/default/saslauthd), which
+        # saslauthd reads only at start: a change restarts it (tasks/saslauthd.yml).
+        dict(id='saslauthd', each=list(policy['auth']['daemon_files']), template='saslauthd-default.j2',
+             owner='root', group='root', triggers=['saslauthd']),
         # Last: when its sendmail.cf is built (and sendmail restarted), every map and class file it reads is in
         # place; a failure before leaves the running configuration as it was. What the sendmail.cf built from
         # it must show besides what every working cf has: each FEATURE the mc calls, as m4 traced it, and each

@@ -1,10 +1,10 @@
 # Copyright (c) mailops team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""SMTP AUTH and submission on 587 (sendmail_auth_*, docs/auth.md): Cyrus SASL with sasldb2.
+"""SMTP AUTH and submission on 587 (sendmail_auth_*, docs/auth.md): Cyrus SASL with sasldb2 or saslauthd.
 
-The result is the ``auth`` entry of the policy: the mc lines, the MSA listener, the realm and the
-users by name and state. No password ever comes back, and no error quotes one.
+The result is the ``auth`` entry of the policy: the mc lines, the MSA listener, the realm, the backend and
+the users by name and state. No password ever comes back, and no error quotes one.
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ from ._mc import _SMART_HOST_RE, _listen_entry
 # The mechanisms confAUTH_OPTIONS `p' hides until STARTTLS is active: with any other (CRAM-MD5,
 # DIGEST-MD5, SCRAM-*) sendmail would offer AUTH on a plain connection.
 MECHANISMS = ('PLAIN', 'LOGIN')
+# Where libsasl checks a password: the sasldb2 file the role keeps (sendmail_auth_users), or saslauthd, which asks
+# PAM, so the host's own accounts.
+BACKENDS = ('sasldb', 'saslauthd')
 # Set by the sendmail_auth_* variables, so not through sendmail_defines as well.
 AUTH_DEFINES = ('confAUTH_MECHANISMS', 'confAUTH_OPTIONS', 'confAUTH_REALM')
 # A SASL user name as saslpasswd2 stores it: no '@' (that would name a realm), no blanks.
@@ -32,7 +35,7 @@ _USER_RE = re.compile(r'[A-Za-z0-9][A-Za-z0-9._+-]{0,63}\Z')
 _MSA = {'name': 'MSA', 'port': 587, 'addr': '0.0.0.0', 'modifiers': 'E'}
 
 
-def _users(value: Any, enabled: bool, errors: list[str]) -> list[dict]:
+def _users(value: Any, enabled: bool, backend: str, errors: list[str]) -> list[dict]:
     """The users by name and state; a password is checked, never returned or quoted."""
     if value is None or value == '':
         return []
@@ -75,6 +78,10 @@ def _users(value: Any, enabled: bool, errors: list[str]) -> list[dict]:
                 errors.append(f'{ref}: a user needs SMTP AUTH on (sendmail_auth: true); '
                               "with it off, only 'state: absent' entries may stay")
                 continue
+            if backend == 'saslauthd':
+                errors.append(f"{ref}: with sendmail_auth_backend 'saslauthd' the users are the host's own accounts "
+                              "(PAM), not sasldb2's; only 'state: absent' entries may stay (they remove sasldb2 users)")
+                continue
         out.append({'name': name, 'state': state})
     return out
 
@@ -100,7 +107,7 @@ def auth_settings(data: Any, mode: str, tls: Mapping, listen: list[dict], define
     included: they are checked here and dropped). ``listen`` gets the MSA entry when submission is on.
     """
     out = {'enabled': False, 'mechanisms': '', 'realm': '', 'defines': [], 'trust': '', 'files': [],
-           'users': [], 'msa': ''}
+           'users': [], 'msa': '', 'backend': 'sasldb', 'daemon_files': []}
     if data is None:
         return out
     if not isinstance(data, Mapping):
@@ -110,7 +117,12 @@ def auth_settings(data: Any, mode: str, tls: Mapping, listen: list[dict], define
     if not isinstance(enabled, bool):
         errors.append(f'sendmail_auth: must be true or false, got {enabled!r}')
         enabled = False
-    out['users'] = _users(data.get('users'), enabled, errors)
+    backend = data.get('backend', 'sasldb')
+    if backend not in BACKENDS:
+        errors.append(f"sendmail_auth_backend ({backend!r}): must be 'sasldb' (the users of sendmail_auth_users) or "
+                      "'saslauthd' (the host's own accounts through PAM)")
+        backend = 'sasldb'
+    out['users'] = _users(data.get('users'), enabled, backend, errors)
     if not enabled:
         return out
     if mode != 'server':
@@ -143,8 +155,11 @@ def auth_settings(data: Any, mode: str, tls: Mapping, listen: list[dict], define
             listen.append(msa)
             out['msa'] = msa['name']
     conf_file = data.get('conf_file') or ''
+    # saslauthd's settings file, where the platform has one the role writes (Debian's /etc/default/saslauthd).
+    daemon_file = data.get('saslauthd_defaults') or '' if backend == 'saslauthd' else ''
     words = ' '.join(mechanisms)
-    out.update(enabled=True, mechanisms=words, realm=realm, trust=words,
+    out.update(enabled=True, mechanisms=words, realm=realm, trust=words, backend=backend,
+               daemon_files=[{'path': daemon_file, 'mode': '0644'}] if daemon_file else [],
                # A: AUTH= on MAIL FROM only after a successful AUTH; p: no plain-text mechanism (so, with
                # PLAIN and LOGIN only, no AUTH at all) before STARTTLS.
                defines=[{'name': 'confAUTH_OPTIONS', 'value': 'A p'},

@@ -5,6 +5,8 @@ The right password may relay to a foreign domain (RCPT accepted, QUIT before DAT
 wrong one gets 535; AUTH is not offered before STARTTLS; 587 takes no mail without AUTH (450); port 25 still refuses
 relaying for the unauthenticated; a changed password and a removed user take effect; the passwords never show
 in -vvv --check --diff output; a second run changes nothing; AUTH without STARTTLS is refused before any change.
+With sendmail_auth_backend saslauthd, mx1's own accounts authenticate through PAM (a locked one at once) and
+sasldb2's users no longer do.
 client1 authenticates to mx1 as its smart host on 587: its mail arrives; with a wrong password it stays queued
 (no bounce) and goes out once the password is fixed and the role re-run.
 """
@@ -185,7 +187,47 @@ def test_a_user_with_state_absent_is_removed(live, auth_lab, tmp_path):
     assert try_relay(live, 587, 'bob', auth_lab['users']['bob'])[0] == 235
 
 
-@pytest.mark.parametrize('case', ['no STARTTLS', 'a password missing'])
+def test_saslauthd_checks_the_hosts_own_accounts_through_pam(live, auth_lab, tmp_path):
+    """sendmail_auth_backend saslauthd: an account of the host is taken with its password, sasldb2's users no
+    longer; an account locked in PAM is refused at once (no credential cache); a saslauthd that stopped is started
+    by the next run; back on sasldb2, its users are taken again."""
+    secret = password()
+    live.sh('mx1', 'id carol >/dev/null 2>&1 || useradd -M -s /usr/sbin/nologin carol; '
+                   f"echo 'carol:{secret}' | chpasswd")
+    extra = dict(auth_lab['extra'], sendmail_auth_backend='saslauthd', sendmail_auth_users=[])
+    try:
+        check = converge(live, tmp_path, extra, '--check', '--diff')
+        assert check.returncode == 0, check.stdout[-3000:]
+        assert 'auxprop_plugin: sasldb' in live.sh('mx1', 'cat /etc/sasl2/Sendmail.conf').stdout, 'check mode changed it'
+        run = converge(live, tmp_path, extra)
+        assert run.returncode == 0, run.stdout[-3000:]
+        conf = live.sh('mx1', 'cat /etc/sasl2/Sendmail.conf').stdout
+        assert 'pwcheck_method: saslauthd' in conf and 'saslauthd_path: /var/run/saslauthd/mux' in conf, conf
+        options = live.sh('mx1', '. /etc/default/saslauthd && echo "$START $MECHANISMS $OPTIONS"').stdout.split()
+        assert options == ['yes', 'pam', '-m', '/var/run/saslauthd'], options
+        assert try_relay(live, 587, 'carol', secret) == (235, 250, 250)
+        assert try_relay(live, 25, 'carol', secret) == (235, 250, 250)
+        assert try_relay(live, 587, 'carol', secret + 'x')[0] == 535
+        assert try_relay(live, 587, 'alice', auth_lab['users']['alice'])[0] == 535      # sasldb2 is not asked
+        live.sh('mx1', 'usermod -L carol')
+        assert try_relay(live, 587, 'carol', secret)[0] == 535
+        live.sh('mx1', 'usermod -U carol')
+        again = converge(live, tmp_path, extra)
+        assert again.returncode == 0 and changed(again) == 0, again.stdout[-3000:]
+        live.sh('mx1', 'kill "$(cat /var/run/saslauthd/saslauthd.pid)"; sleep 1')
+        assert try_relay(live, 587, 'carol', secret)[0] != 235
+        res = converge(live, tmp_path, extra)
+        assert res.returncode == 0 and changed(res) == 1, res.stdout[-3000:]
+        assert try_relay(live, 587, 'carol', secret) == (235, 250, 250)
+    finally:
+        res = converge(live, tmp_path, auth_lab['extra'])
+        assert res.returncode == 0, res.stdout[-3000:]
+        live.sh('mx1', 'userdel carol', check=False)
+    assert 'auxprop_plugin: sasldb' in live.sh('mx1', 'cat /etc/sasl2/Sendmail.conf').stdout
+    assert try_relay(live, 587, 'alice', auth_lab['users']['alice']) == (235, 250, 250)
+
+
+@pytest.mark.parametrize('case', ['no STARTTLS', 'a password missing', 'saslauthd with a sasldb2 user'])
 def test_bad_auth_settings_are_refused_before_any_change(live, auth_lab, tmp_path, case):
     before = live.hashes()
     sasl = live.sh('mx1', 'sha256sum /etc/sasldb2 /etc/sasl2/Sendmail.conf').stdout
@@ -194,9 +236,13 @@ def test_bad_auth_settings_are_refused_before_any_change(live, auth_lab, tmp_pat
         extra = dict(auth_lab['extra'], sendmail_tls_cert='', sendmail_tls_key='',
                      sendmail_auth_users=[{'name': 'carol', 'password': secret}])
         expected = 'sendmail_auth: SMTP AUTH needs STARTTLS'
-    else:
+    elif case == 'a password missing':
         extra = dict(auth_lab['extra'], sendmail_auth_users=[{'name': 'carol', 'password': secret}, {'name': 'dave'}])
         expected = "sendmail_auth_users[1] (name 'dave'): needs a password"
+    else:
+        extra = dict(auth_lab['extra'], sendmail_auth_backend='saslauthd',
+                     sendmail_auth_users=[{'name': 'carol', 'password': secret}])
+        expected = "sendmail_auth_users[0] (name 'carol'): with sendmail_auth_backend 'saslauthd' the users are"
     res = converge(live, tmp_path, extra, '-vvv')
     assert res.returncode != 0
     out = res.stdout + res.stderr

@@ -54,6 +54,29 @@ def test_submission_off_adds_no_listener():
     assert [entry['port'] for entry in run({'submission': False})['listen']] == [25]
 
 
+def test_sasldb_is_the_default_backend_and_writes_no_daemon_settings():
+    auth = run({'saslauthd_defaults': '/etc/default/saslauthd'})['auth']
+    assert auth['backend'] == 'sasldb' and auth['daemon_files'] == []
+
+
+def test_saslauthd_backend_checks_the_hosts_accounts_and_may_still_remove_sasldb_users():
+    result = run({'backend': 'saslauthd', 'saslauthd_defaults': '/etc/default/saslauthd',
+                  'users': [{'name': 'bob', 'state': 'absent'}]})
+    assert result['errors'] == []
+    auth = result['auth']
+    assert auth['backend'] == 'saslauthd'
+    assert auth['files'] == [{'path': '/etc/sasl2/Sendmail.conf', 'mode': '0644'}]
+    assert auth['daemon_files'] == [{'path': '/etc/default/saslauthd', 'mode': '0644'}]
+    assert auth['users'] == [{'name': 'bob', 'state': 'absent'}]
+    # Red Hat: the package's /etc/sysconfig/saslauthd is left as it is (no settings file of the role).
+    assert run({'backend': 'saslauthd', 'saslauthd_defaults': ''})['auth']['daemon_files'] == []
+
+
+def test_auth_off_writes_no_daemon_settings_whatever_the_backend():
+    auth = run({'enabled': False, 'backend': 'saslauthd', 'saslauthd_defaults': '/etc/default/saslauthd'})['auth']
+    assert auth['enabled'] is False and auth['daemon_files'] == [] and auth['files'] == []
+
+
 def test_auth_off_changes_nothing_and_may_still_remove_users():
     result = run({'enabled': False, 'users': [{'name': 'bob', 'state': 'absent'}]})
     assert result['errors'] == []
@@ -85,6 +108,10 @@ def test_auth_off_changes_nothing_and_may_still_remove_users():
      "sendmail_auth_users[1] (name 'Alice'): the user is listed twice"),
     ({'enabled': False, 'users': [{'name': 'alice', 'password': SECRET}]}, {},
      "sendmail_auth_users[0] (name 'alice'): a user needs SMTP AUTH on (sendmail_auth: true)"),
+    ({'backend': 'pam'}, {}, "sendmail_auth_backend ('pam'): must be 'sasldb'"),
+    ({'backend': None}, {}, "sendmail_auth_backend (None): must be 'sasldb'"),
+    ({'backend': 'saslauthd', 'users': [{'name': 'alice', 'password': SECRET}]}, {},
+     "sendmail_auth_users[0] (name 'alice'): with sendmail_auth_backend 'saslauthd' the users are the host's own"),
 ])
 def test_bad_auth_settings_are_refused_naming_the_variable_never_the_password(auth, extra, expected):
     assert expected in only_error(auth, **extra)

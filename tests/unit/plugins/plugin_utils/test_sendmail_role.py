@@ -23,7 +23,7 @@ SETTINGS = {
              'conf_file': '/etc/sasl2/Sendmail.conf'},
 }
 ORDER = ['helper', 'access', 'virtusertable', 'mailertable', 'genericstable', 'lists', 'aliases', 'relay-domains',
-         'local-host-names', 'tls', 'tls-key', 'sasl-conf', 'mc']
+         'local-host-names', 'tls', 'tls-key', 'sasl-conf', 'saslauthd', 'mc']
 
 
 @pytest.fixture(scope='module')
@@ -65,6 +65,18 @@ def test_lists_tls_and_sasl_are_one_file_per_item_and_the_key_is_secret(policy):
     assert [item['var'] for item in files['tls-key']['each']] == ['sendmail_tls_key']
     assert files['tls-key']['secret'] is True and 'secret' not in files['tls']
     assert [item['path'] for item in files['sasl-conf']['each']] == ['/etc/sasl2/Sendmail.conf']
+    # The fixture's AUTH checks sasldb2: no saslauthd settings file.
+    assert files['saslauthd']['each'] == []
+
+
+def test_saslauthd_settings_are_written_where_the_platform_has_them_and_restart_saslauthd_only():
+    data = dict(SETTINGS, auth=dict(SETTINGS['auth'], backend='saslauthd', users=[],
+                                    saslauthd_defaults='/etc/default/saslauthd'))
+    merged = build_policy(data)
+    assert merged['errors'] == []
+    files = by_id(file_table(policy_texts(merged), DEBIAN))
+    assert files['saslauthd']['each'] == [{'path': '/etc/default/saslauthd', 'mode': '0644'}]
+    assert files['saslauthd']['template'] == 'saslauthd-default.j2' and files['saslauthd']['triggers'] == ['saslauthd']
 
 
 def test_what_sendmail_reads_at_start_restarts_it_and_the_mc_checks_its_requirements(policy):
@@ -161,7 +173,8 @@ def test_every_variable_of_the_role_is_read_by_the_policy_step_or_used_by_a_task
     assert {'sendmail_mode', 'sendmail_listen', 'sendmail_tls_cipher_list', 'sendmail_smart_host_port'} <= read
     spec = yaml.safe_load((ROLE / 'meta' / 'argument_specs.yml').read_text())
     options = set(spec['argument_specs']['validate']['options'])
-    assert read - {'__sendmail_version', '__sendmail_sasl_conf', '__dkim_sendmail_milters'} <= options
+    assert read - {'__sendmail_version', '__sendmail_sasl_conf', '__sendmail_saslauthd_defaults',
+                   '__dkim_sendmail_milters'} <= options
     by_action = {'sendmail_' + key for key in LAYERED_KEYS} | {'sendmail_auth_users', 'sendmail_smart_host_auth_password'}
     used = '\n'.join(path.read_text() for folder in ('tasks', 'templates', 'vars') for path in (ROLE / folder).iterdir())
     for name in sorted(options - read - by_action):
@@ -173,7 +186,7 @@ def test_outside_the_role_an_undefined_variable_leaves_the_policys_default():
     address, the policy's own defaults for the rest, and an explicit null still refused by its name."""
     data = role_settings(lambda name: UNDEFINED)
     assert data == {'listen': LISTEN_DEFAULTS['server'], 'tls': {'cert': False, 'key': False, 'ca': False},
-                    'auth': {'realm': '', 'conf_file': ''}, 'smart_host_auth': {}}
+                    'auth': {'realm': '', 'conf_file': '', 'saslauthd_defaults': ''}, 'smart_host_auth': {}}
     merged = build_policy(data)
     assert merged['errors'] == [] and [entry['addr'] for entry in merged['listen']] == ['0.0.0.0']
     dkim = [{'name': 'opendkim', 'socket': 'inet:8891@127.0.0.1', 'flags': 'T'}]
