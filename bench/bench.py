@@ -686,17 +686,17 @@ def report(config, times, extra, memory, dns, profiles, expect, elapsed, failure
     fleet_n = len(FLEET)
     # No target: how close to the facts-only play two converges with no work in them come, the skeleton of any
     # (bench/floor.yml) and the fewest tasks one role per concern allows (bench/floor-roles.yml, 7 per host).
-    for name, label in (('floor', '2r skeleton (bench/floor.yml: facts, 2 host calls, the outsider, 1 local task)'),
-                        ('least', '2r least design (bench/floor-roles.yml: facts, validation, 3 role calls, the '
-                                  'outsider, DNS)')):
+    for name, label, what in (('floor', '2r skeleton', 'bench/floor.yml: facts, 2 host calls, the outsider, 1 local task'),
+                              ('least', '2r least design',
+                               'bench/floor-roles.yml: facts, validation, 3 role calls, the outsider, DNS')):
         key = 'ratio_' + name
         if key not in m or 'ratio_facts' not in m:
             continue
-        row(label + ', vs facts-only', '%.1f s vs %.1f s' % (m[key], m['ratio_facts']),
+        row('%s (%s), vs facts-only' % (label, what), '%.1f s vs %.1f s' % (m[key], m['ratio_facts']),
             '%.1fx facts' % (m[key] / m['ratio_facts']))
         mine, facts = extra.get(key + '_controller_cpu_s'), extra.get('ratio_facts_controller_cpu_s')
         if mine and facts:
-            row(label.split(' (')[0] + ', controller CPU per host, vs facts-only', '%.2f vs %.2f CPU-s' % (
+            row(label + ', controller CPU per host, vs facts-only', '%.2f vs %.2f CPU-s' % (
                 median(mine) / fleet_n, median(facts) / fleet_n), '%.1fx facts' % (median(mine) / median(facts)))
     for name, label in (('after', 'this checkout'), ('before', 'before (%s)' % config.get('before', ''))):
         key = 'ratio_' + name
