@@ -187,13 +187,17 @@ def test_a_user_with_state_absent_is_removed(live, auth_lab, tmp_path):
     assert try_relay(live, 587, 'bob', auth_lab['users']['bob'])[0] == 235
 
 
+PAM_USER = 'pamuser'
+
+
 def test_saslauthd_checks_the_hosts_own_accounts_through_pam(live, auth_lab, tmp_path):
     """sendmail_auth_backend saslauthd: an account of the host is taken with its password, sasldb2's users no
     longer; an account locked in PAM is refused at once (no credential cache); a saslauthd that stopped is started
     by the next run; back on sasldb2, its users are taken again."""
+    # An account of this test's own: the lab's mailbox users (lab_mail_users) receive the other tests' mail.
     secret = password()
-    live.sh('mx1', 'id carol >/dev/null 2>&1 || useradd -M -s /usr/sbin/nologin carol; '
-                   f"echo 'carol:{secret}' | chpasswd")
+    live.sh('mx1', f'id {PAM_USER} >/dev/null 2>&1 || useradd -M -s /usr/sbin/nologin {PAM_USER}; '
+                   f"echo '{PAM_USER}:{secret}' | chpasswd")
     extra = dict(auth_lab['extra'], sendmail_auth_backend='saslauthd', sendmail_auth_users=[])
     try:
         check = converge(live, tmp_path, extra, '--check', '--diff')
@@ -205,24 +209,24 @@ def test_saslauthd_checks_the_hosts_own_accounts_through_pam(live, auth_lab, tmp
         assert 'pwcheck_method: saslauthd' in conf and 'saslauthd_path: /var/run/saslauthd/mux' in conf, conf
         options = live.sh('mx1', '. /etc/default/saslauthd && echo "$START $MECHANISMS $OPTIONS"').stdout.split()
         assert options == ['yes', 'pam', '-m', '/var/run/saslauthd'], options
-        assert try_relay(live, 587, 'carol', secret) == (235, 250, 250)
-        assert try_relay(live, 25, 'carol', secret) == (235, 250, 250)
-        assert try_relay(live, 587, 'carol', secret + 'x')[0] == 535
+        assert try_relay(live, 587, PAM_USER, secret) == (235, 250, 250)
+        assert try_relay(live, 25, PAM_USER, secret) == (235, 250, 250)
+        assert try_relay(live, 587, PAM_USER, secret + 'x')[0] == 535
         assert try_relay(live, 587, 'alice', auth_lab['users']['alice'])[0] == 535      # sasldb2 is not asked
-        live.sh('mx1', 'usermod -L carol')
-        assert try_relay(live, 587, 'carol', secret)[0] == 535
-        live.sh('mx1', 'usermod -U carol')
+        live.sh('mx1', f'usermod -L {PAM_USER}')
+        assert try_relay(live, 587, PAM_USER, secret)[0] == 535
+        live.sh('mx1', f'usermod -U {PAM_USER}')
         again = converge(live, tmp_path, extra)
         assert again.returncode == 0 and changed(again) == 0, again.stdout[-3000:]
         live.sh('mx1', 'kill "$(cat /var/run/saslauthd/saslauthd.pid)"; sleep 1')
-        assert try_relay(live, 587, 'carol', secret)[0] != 235
+        assert try_relay(live, 587, PAM_USER, secret)[0] != 235
         res = converge(live, tmp_path, extra)
         assert res.returncode == 0 and changed(res) == 1, res.stdout[-3000:]
-        assert try_relay(live, 587, 'carol', secret) == (235, 250, 250)
+        assert try_relay(live, 587, PAM_USER, secret) == (235, 250, 250)
     finally:
         res = converge(live, tmp_path, auth_lab['extra'])
         assert res.returncode == 0, res.stdout[-3000:]
-        live.sh('mx1', 'userdel carol', check=False)
+        live.sh('mx1', f'userdel {PAM_USER}', check=False)
     assert 'auxprop_plugin: sasldb' in live.sh('mx1', 'cat /etc/sasl2/Sendmail.conf').stdout
     assert try_relay(live, 587, 'alice', auth_lab['users']['alice']) == (235, 250, 250)
 
