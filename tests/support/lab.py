@@ -36,11 +36,13 @@ def role_vars(release: str = RELEASE) -> dict:
     return out
 
 
-# Offsets of the demo fleet inside a lab's /27 (lab/inventory/hosts.yml).
 # The lab hosts see the load average of the machine they share, which a test run on two CPUs drives past 35:
 # there the submission program's own defaults (QueueLA 8 per CPU; the lab's sendmail.mc sets the daemon's to 100)
-# only queue a mail, and a queue run (sendmail -q) skips every job. A test proves where mail goes, not that.
-_ANY_LOAD = "-OQueueLA=100"
+# only queue a mail, and a queue run (sendmail -q) skips every job. A test proves where mail goes, not that: every
+# submission and queue run of the tests goes through this command (Lab.sendmail, Lab.flush).
+SENDMAIL = "/usr/sbin/sendmail -OQueueLA=100"
+
+# Offsets of the demo fleet inside a lab's /27 (lab/inventory/hosts.yml).
 OFFSETS = {"ns1": 2, "mx1": 3, "mx2": 4, "client1": 5, "client2": 6, "outsider": 7, "spammer": 8}
 
 # Runs inside a lab host: one SMTP conversation, printed as JSON. Quits before
@@ -71,6 +73,8 @@ print(json.dumps(out))
 
 
 class Lab:
+    SENDMAIL = SENDMAIL
+
     def __init__(self, name: str | None = None, base: int | None = None):
         self.name = name or os.environ.get("MAILOPS_LAB", "mailops")
         self.base = int(base if base is not None else os.environ.get("MAILOPS_LAB_BASE", "0"))
@@ -126,10 +130,19 @@ class Lab:
     def token(prefix: str = "t") -> str:
         return f"{prefix}-{uuid.uuid4().hex[:12]}"
 
+    def sendmail(self, host: str, message: str, *args: str) -> None:
+        """Submit `message` on `host` with sendmail -oi [args] -t, as a local program would."""
+        options = "".join(f"{shlex.quote(arg)} " for arg in args)
+        self.sh(host, f"printf %s {shlex.quote(message)} | {SENDMAIL} -oi {options}-t")
+
     def submit(self, host: str, to: str, subject: str) -> None:
         """Submit a mail on `host` with sendmail -t, as a local user would."""
-        msg = f"To: {to}\nSubject: {subject}\n\n{subject}\n"
-        self.sh(host, f"printf %s {shlex.quote(msg)} | /usr/sbin/sendmail {_ANY_LOAD} -oi -t")
+        self.sendmail(host, f"To: {to}\nSubject: {subject}\n\n{subject}\n")
+
+    def flush(self, host: str) -> None:
+        """Run both queues of `host` once: a mail the submission program (sendmail -t) could not hand to the local
+        daemon waits in clientmqueue, which Debian retries only from cron every 20 minutes."""
+        self.sh(host, f"{SENDMAIL} -q; {SENDMAIL} -Ac -q", check=False)
 
     def mailbox_count(self, host: str, user: str, token: str) -> int:
         r = self.sh(host, f"grep -cx -- {shlex.quote(token)} /var/mail/{user} 2>/dev/null || true", check=False)
@@ -145,9 +158,7 @@ class Lab:
             if seen >= count:
                 return seen
             if flush:
-                # Both queues: a mail the submission program (sendmail -t) could not hand to the local
-                # daemon waits in clientmqueue, which Debian retries only from cron every 20 minutes.
-                self.sh(flush, f"/usr/sbin/sendmail {_ANY_LOAD} -q; /usr/sbin/sendmail -Ac {_ANY_LOAD} -q", check=False)
+                self.flush(flush)
             time.sleep(1)
         # Shown by pytest only when the test then fails: where the mail stopped.
         for name in dict.fromkeys([flush, host] if flush else [host]):

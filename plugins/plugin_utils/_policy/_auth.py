@@ -156,7 +156,7 @@ def auth_settings(data: Any, mode: str, tls: Mapping, listen: list[dict], define
             out['msa'] = msa['name']
     conf_file = data.get('conf_file') or ''
     # saslauthd's settings file, where the platform has one the role writes (Debian's /etc/default/saslauthd).
-    daemon_file = data.get('saslauthd_defaults') or '' if backend == 'saslauthd' else ''
+    daemon_file = (data.get('saslauthd_defaults') or '') if backend == 'saslauthd' else ''
     words = ' '.join(mechanisms)
     out.update(enabled=True, mechanisms=words, realm=realm, trust=words, backend=backend,
                daemon_files=[{'path': daemon_file, 'mode': '0644'}] if daemon_file else [],

@@ -10,7 +10,6 @@ out signed once the role started opendkim again.
 from __future__ import annotations
 
 import re
-import shlex
 
 import dkim
 import dns.message
@@ -38,7 +37,7 @@ def _send(live, token: str) -> None:
     """client1 submits a message from example.test to admin@example.test; its smart host mx1 takes it."""
     msg = (f"From: Sales <{SENDER}>\nTo: admin@example.test\nSubject: dkim {token}\n"
            f"Message-ID: <{token}@example.test>\n\n{token}\nA second line, signed as well.\n")
-    live.sh("client1", f"printf %s {shlex.quote(msg)} | /usr/sbin/sendmail -oi -f {SENDER} -t")
+    live.sendmail("client1", msg, "-f", SENDER)
 
 
 def _received(live, token: str) -> bytes:

@@ -42,9 +42,8 @@ def _play(live, host: str, extra: dict | None, tmp_path: Path, *args: str) -> su
 
 def _send(live, user: str, token: str) -> None:
     """Submit on client1 as a local program does: sendmail -t, the envelope sender -f user (root: none given)."""
-    sender = "" if user == "root" else f"-f {shlex.quote(user)} "
     msg = f"To: admin@example.test\nSubject: {token}\n\n{token}\n"
-    live.sh("client1", f"printf %s {shlex.quote(msg)} | /usr/sbin/sendmail -oi {sender}-t")
+    live.sendmail("client1", msg, *([] if user == "root" else ["-f", user]))
 
 
 def _delivered(live, token: str) -> email.message.Message:

@@ -172,7 +172,7 @@ def test_mail_in_flight_during_reconfiguration_is_delivered_once(live, tmp_path)
     n = 200
     token = live.token("flight")
     loop = (f"for i in $(seq 1 {n}); do printf 'To: sales@example.test\\nSubject: %s\\n\\n%s\\n' "
-            f"{token}-$i {token}-$i | /usr/sbin/sendmail -oi -t; done; echo done > /tmp/{token}.done")
+            f"{token}-$i {token}-$i | {live.SENDMAIL} -oi -t; done; echo done > /tmp/{token}.done")
     subprocess.run(["podman", "exec", "-d", live.container("client1"), "sh", "-c", loop], env=live.env, check=True)
     vt = live.host_vars("mx1")["sendmail_host_virtusertable"]
     extra = {"sendmail_host_virtusertable": vt + [{"address": "flight@example.test", "target": "alice"}],
@@ -188,7 +188,7 @@ def test_mail_in_flight_during_reconfiguration_is_delivered_once(live, tmp_path)
     counts = {}
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
-        live.sh("client1", "/usr/sbin/sendmail -q", check=False)
+        live.flush("client1")
         body = live.sh("mx1", f"grep -x -- '{token}-[0-9]*' /var/mail/alice || true", check=False).stdout.split()
         counts = {}
         for line in body:

@@ -215,7 +215,7 @@ def test_try_tls_and_tls_srv_entries_take_effect(live, other_ca, tmp_path):
         token = live.token('verify')
         live.submit('client1', 'admin@example.test', token)
         time.sleep(3)
-        live.sh('client1', '/usr/sbin/sendmail -q', check=False)
+        live.flush('client1')
         time.sleep(2)
         assert live.mailbox_count('mx1', 'admin', token) == 0
         log = log_since(live, 'client1', mark)
@@ -228,7 +228,7 @@ def test_try_tls_and_tls_srv_entries_take_effect(live, other_ca, tmp_path):
     finally:
         res = converge(live, 'client1', tmp_path)
         assert res.returncode == 0, res.stdout[-3000:]
-    live.sh('client1', '/usr/sbin/sendmail -q', check=False)
+    live.flush('client1')
     assert live.wait_mailbox('mx1', 'admin', token, flush='client1') == 1
 
 
